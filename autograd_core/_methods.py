@@ -1,0 +1,87 @@
+"""Attach the operations to Tensor as methods and operators (``x.exp()``, ``x + y``, ``x[i]``).
+
+Kept apart from tensor.py so the data model reads on its own and the op modules can import
+Tensor without a cycle.
+"""
+
+from . import ops
+from .tensor import Tensor
+
+
+def _reflected(fn):
+    def method(self, other):
+        return fn(other, self)
+
+    method.__name__ = f"r{fn.__name__}"
+    return method
+
+
+def _shape_method(fn):
+    def method(self, *args):
+        return fn(self, *args)
+
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+METHODS = {
+    # arithmetic
+    "add": ops.add, "sub": ops.sub, "mul": ops.mul, "div": ops.div, "pow": ops.pow, "neg": ops.neg,
+    "floor_divide": ops.floor_divide, "remainder": ops.remainder, "true_divide": ops.div,
+    "multiply": ops.mul, "subtract": ops.sub, "divide": ops.div, "negative": ops.neg,
+    # comparisons and logic
+    "eq": ops.eq, "ne": ops.ne, "lt": ops.lt, "le": ops.le, "gt": ops.gt, "ge": ops.ge,
+    "logical_and": ops.logical_and, "logical_or": ops.logical_or, "logical_xor": ops.logical_xor,
+    "logical_not": ops.logical_not, "isnan": ops.isnan, "isinf": ops.isinf, "isfinite": ops.isfinite,
+    "all": ops.all, "any": ops.any, "allclose": ops.allclose, "equal": ops.equal,
+    # elementwise
+    "exp": ops.exp, "expm1": ops.expm1, "log": ops.log, "log1p": ops.log1p, "sqrt": ops.sqrt, "rsqrt": ops.rsqrt,
+    "sin": ops.sin, "cos": ops.cos, "tan": ops.tan, "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu,
+    "leaky_relu": ops.leaky_relu, "softplus": ops.softplus, "clamp": ops.clamp, "clip": ops.clip,
+    "maximum": ops.maximum, "minimum": ops.minimum, "sign": ops.sign, "abs": ops.abs, "absolute": ops.abs,
+    "square": ops.square, "reciprocal": ops.reciprocal,
+    # reductions
+    "sum": ops.sum, "mean": ops.mean, "var": ops.var, "std": ops.std, "max": ops.max, "min": ops.min,
+    "amax": ops.amax, "amin": ops.amin, "argmax": ops.argmax, "argmin": ops.argmin, "prod": ops.prod,
+    "logsumexp": ops.logsumexp, "softmax": ops.softmax, "log_softmax": ops.log_softmax, "norm": ops.norm,
+    # shape
+    "squeeze": ops.squeeze, "unsqueeze": ops.unsqueeze, "flatten": ops.flatten, "unflatten": ops.unflatten,
+    "transpose": ops.transpose, "t": ops.t, "expand_as": ops.expand_as, "broadcast_to": ops.broadcast_to,
+    "movedim": ops.movedim, "split": ops.split, "chunk": ops.chunk, "unbind": ops.unbind,
+    "clone": ops.clone, "sum_to": ops.sum_to,
+    # indexing
+    "index_select": ops.index_select, "gather": ops.gather, "masked_fill": ops.masked_fill,
+    # linear algebra
+    "matmul": ops.matmul, "mm": ops.mm, "bmm": ops.bmm, "dot": ops.dot, "outer": ops.outer,
+}
+
+# methods whose size arguments may be given as *sizes or as one tuple, as in PyTorch
+SHAPE_METHODS = {"reshape": ops.reshape, "view": ops.view, "permute": ops.permute, "expand": ops.expand,
+                 "repeat": ops.repeat}
+
+OPERATORS = {
+    "__add__": ops.add, "__radd__": _reflected(ops.add), "__sub__": ops.sub, "__rsub__": _reflected(ops.sub),
+    "__mul__": ops.mul, "__rmul__": _reflected(ops.mul), "__truediv__": ops.div,
+    "__rtruediv__": _reflected(ops.div), "__floordiv__": ops.floor_divide,
+    "__rfloordiv__": _reflected(ops.floor_divide), "__mod__": ops.remainder,
+    "__rmod__": _reflected(ops.remainder), "__pow__": ops.pow, "__rpow__": _reflected(ops.pow),
+    "__matmul__": ops.matmul, "__rmatmul__": _reflected(ops.matmul), "__neg__": ops.neg,
+    "__pos__": lambda x: x, "__abs__": ops.abs, "__invert__": ops.bitwise_not,
+    "__eq__": ops.eq, "__ne__": ops.ne, "__lt__": ops.lt, "__le__": ops.le, "__gt__": ops.gt, "__ge__": ops.ge,
+    "__and__": ops.logical_and, "__or__": ops.logical_or, "__xor__": ops.logical_xor,
+    "__getitem__": ops.getitem,
+}
+
+PROPERTIES = {"T": ops.T, "mT": ops.mT}
+
+
+def attach():
+    for name, fn in METHODS.items():
+        setattr(Tensor, name, fn)
+    for name, fn in SHAPE_METHODS.items():
+        setattr(Tensor, name, _shape_method(fn))
+    for name, fn in OPERATORS.items():
+        setattr(Tensor, name, fn)
+    for name, fn in PROPERTIES.items():
+        setattr(Tensor, name, property(fn, doc=fn.__doc__))

@@ -1,0 +1,183 @@
+"""Tensor factories, each taking ``dtype``, ``device`` and ``requires_grad`` as in PyTorch."""
+
+import numpy
+
+from backends import get_backend
+
+from . import dtypes
+from .tensor import Tensor, convert, make_tensor
+
+
+def _finish(array, backend, requires_grad):
+    t = make_tensor(array, backend)
+    if requires_grad:
+        t.requires_grad = True  # checks the dtype
+    return t
+
+
+def _size(size, what):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    try:
+        size = tuple(int(s) for s in size)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: sizes must be integers, got {size!r}") from None
+    if any(s < 0 for s in size):
+        raise ValueError(f"{what}: sizes must be non-negative, got {size}")
+    return size
+
+
+def _float_dtype(dtype, what):
+    dt = dtypes.DEFAULT_FLOAT if dtype is None else dtypes.to_dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{what}: dtype must be a floating-point type, got {dt.name}")
+    return dt
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array, a Tensor).
+
+    Python floats give float32, Python ints int64; NumPy arrays keep their dtype.
+    """
+    arr, backend = convert(data, dtype, device, copy=True)
+    return _finish(arr, backend, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with ``data`` when it already has the dtype and device."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    arr, backend = convert(data, dtype, device, copy=False)
+    return make_tensor(arr, backend)
+
+
+def from_numpy(array):
+    """A CPU tensor sharing memory with the NumPy array ``array`` (its dtype kept)."""
+    if not isinstance(array, numpy.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    dtypes.to_dtype(array.dtype)
+    return make_tensor(array, get_backend("cpu"))
+
+
+def _filled(what, fill, size, dtype, device, requires_grad, default=None):
+    size = _size(size, what)
+    dt = (default or dtypes.DEFAULT_FLOAT) if dtype is None else dtypes.to_dtype(dtype)
+    backend = get_backend("cpu" if device is None else device)
+    return _finish(fill(backend, size, dt), backend, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _filled("zeros", lambda b, s, d: b.xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _filled("ones", lambda b, s, d: b.xp.ones(s, dtype=d), size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _filled("empty", lambda b, s, d: b.xp.empty(s, dtype=d), size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value if not given)."""
+    default = dtypes.bool_ if isinstance(fill_value, bool) else (
+        dtypes.DEFAULT_INT if isinstance(fill_value, int) else dtypes.DEFAULT_FLOAT)
+    return _filled("full", lambda b, s, d: b.xp.full(s, fill_value, dtype=d), (size,), dtype, device,
+                   requires_grad, default)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1) from the device's seeded generator."""
+    dt = _float_dtype(dtype, "rand")
+    return _filled("rand", lambda b, s, d: b.random(s, d), size, dt, device, requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples from the device's seeded generator."""
+    dt = _float_dtype(dtype, "randn")
+    return _filled("randn", lambda b, s, d: b.normal(s, d), size, dt, device, requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+    """Integers uniform in [low, high) (``randint(high, size)`` starts at 0), int64 by default."""
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint: size is required, e.g. randint(0, 10, (3,))")
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    dt = dtypes.DEFAULT_INT if dtype is None else dtypes.to_dtype(dtype)
+    return _filled("randint", lambda b, s, d: b.integers(low, high, s, d), (size,), dt, device, requires_grad)
+
+
+def randperm(n, dtype=None, device=None):
+    """A random permutation of 0..n-1 (int64)."""
+    backend = get_backend("cpu" if device is None else device)
+    dt = dtypes.DEFAULT_INT if dtype is None else dtypes.to_dtype(dtype)
+    return make_tensor(backend.permutation(int(n)).astype(dt, copy=False), backend)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints, else float32."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        dt = dtypes.DEFAULT_INT if all(isinstance(v, int) for v in (start, end, step)) else dtypes.DEFAULT_FLOAT
+    else:
+        dt = dtypes.to_dtype(dtype)
+    backend = get_backend("cpu" if device is None else device)
+    return _finish(backend.xp.arange(start, end, step).astype(dt, copy=False), backend, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    dt = _float_dtype(dtype, "linspace")
+    backend = get_backend("cpu" if device is None else device)
+    return _finish(backend.xp.linspace(start, end, int(steps)).astype(dt, copy=False), backend, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The n x m identity matrix."""
+    dt = _float_dtype(dtype, "eye")
+    backend = get_backend("cpu" if device is None else device)
+    return _finish(backend.xp.eye(n, n if m is None else m, dtype=dt), backend, requires_grad)
+
+
+def _like(x, dtype, device):
+    return (x.dtype if dtype is None else dtype), (x.device if device is None else device)
+
+
+def zeros_like(x, dtype=None, device=None, requires_grad=False):
+    dt, dev = _like(x, dtype, device)
+    return zeros(x.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def ones_like(x, dtype=None, device=None, requires_grad=False):
+    dt, dev = _like(x, dtype, device)
+    return ones(x.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def empty_like(x, dtype=None, device=None, requires_grad=False):
+    dt, dev = _like(x, dtype, device)
+    return empty(x.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
+    dt, dev = _like(x, dtype, device)
+    return full(x.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def rand_like(x, dtype=None, device=None, requires_grad=False):
+    dt, dev = _like(x, dtype, device)
+    return rand(x.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randn_like(x, dtype=None, device=None, requires_grad=False):
+    dt, dev = _like(x, dtype, device)
+    return randn(x.shape, dtype=dt, device=dev, requires_grad=requires_grad)

@@ -1,0 +1,385 @@
+"""Reductions: sum, mean, var, std, max/min, prod, logsumexp, softmax, log_softmax, norm.
+
+Each takes ``dim`` (None for all, an int, or a tuple) and ``keepdim`` as PyTorch does. The
+gradient of a reduction is the output gradient broadcast back over the reduced dimensions
+(``_expand_back``), times the derivative of the reduction.
+"""
+
+import builtins
+import collections
+
+from .. import dtypes
+from ..function import Function
+from ..tensor import make_tensor
+from ._util import need_float, wrap_dim, wrap_dims
+from .shape import broadcast_to, reshape
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if (axes is None or i in axes) else s for i, s in enumerate(shape))
+
+
+def _expand_back(gy, in_shape, axes, keepdims):
+    """Broadcast a reduction's output gradient back to the input's shape."""
+    if not keepdims:
+        gy = reshape(gy, _kept_shape(in_shape, axes))
+    return broadcast_to(gy, in_shape)
+
+
+class Sum(Function):
+    """y = sum_i x_i (over ``dim``);  dL/dx_i = gy"""
+
+    def forward(self, x, axis, keepdims):
+        self.in_shape, self.axis, self.keepdims = x.shape, axis, keepdims
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    def backward(self, gy):
+        return _expand_back(gy, self.in_shape, self.axis, self.keepdims)
+
+
+def sum(x, dim=None, keepdim=False, dtype=None):
+    """Sum of elements over ``dim`` (all of them by default). Bool and integer tensors sum to int64."""
+    axes = wrap_dims(dim, x._data.ndim, "sum")
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    elif x._data.dtype.kind in "biu" and x._data.dtype != dtypes.int64:
+        x = x.to(dtype=dtypes.int64)
+    return Sum.apply(x, axis=axes, keepdims=keepdim)
+
+
+def _count(shape, axes):
+    n = 1
+    for i, s in enumerate(shape):
+        if axes is None or i in axes:
+            n *= s
+    return n
+
+
+def mean(x, dim=None, keepdim=False, dtype=None):
+    """Mean over ``dim`` (all elements by default): sum / n;  dL/dx_i = gy / n."""
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    if x._data.dtype.kind != "f":
+        raise TypeError(f"mean: expected a floating-point tensor, got dtype {x.dtype.name}; pass dtype= or "
+                        f"call .float() first")
+    axes = wrap_dims(dim, x._data.ndim, "mean")
+    return Sum.apply(x, axis=axes, keepdims=keepdim) / float(_count(x._data.shape, axes))
+
+
+def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Variance: sum (x - mean)^2 / (n - correction); correction is 1 (unbiased) by default."""
+    need_float(x, "var")
+    axes = wrap_dims(dim, x._data.ndim, "var")
+    if correction is None:
+        correction = 1 if unbiased else 0
+    n = _count(x._data.shape, axes)
+    centered = x - mean(x, dim=axes, keepdim=True)
+    return sum(centered * centered, dim=axes, keepdim=keepdim) / float(builtins.max(n - correction, 0))
+
+
+def std(x, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Standard deviation: sqrt(var(x))."""
+    from .unary import sqrt
+
+    return sqrt(var(x, dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction))
+
+
+# --- max / min -----------------------------------------------------------------------------------
+MinMax = collections.namedtuple("MinMax", ["values", "indices"])
+
+
+class AmaxAll(Function):
+    """y = max over ``dim`` (or min with ``sign=-1``);  the gradient is split evenly among ties"""
+
+    def forward(self, x, axis, keepdims, is_max):
+        xp = self.backend.xp
+        y = x.max(axis=axis, keepdims=True) if is_max else x.min(axis=axis, keepdims=True)
+        mask = (x == y)
+        self.weights = mask / mask.sum(axis=axis, keepdims=True).astype(x.dtype)
+        self.in_shape, self.axis, self.keepdims = x.shape, axis, keepdims
+        return y if keepdims else y.reshape([s for i, s in enumerate(y.shape)
+                                             if not (axis is None or i in axis)])
+
+    def backward(self, gy):
+        w = make_tensor(self.weights.astype(gy.dtype, copy=False), self.backend)
+        return _expand_back(gy, self.in_shape, self.axis, self.keepdims) * w
+
+
+class MaxDim(Function):
+    """(values, indices) = max along ``dim``;  dL/dx = gy scattered to the index of the first maximum"""
+
+    n_outputs = 2
+
+    def forward(self, x, axis, keepdims, is_max):
+        xp = self.backend.xp
+        idx = (x.argmax if is_max else x.argmin)(axis=axis, keepdims=True)
+        values = xp.take_along_axis(x, idx, axis=axis)
+        self.idx, self.axis, self.in_shape, self.keepdims = idx, axis, x.shape, keepdims
+        if not keepdims:
+            values, idx = values.squeeze(axis), idx.squeeze(axis)
+        return values, idx.astype(dtypes.int64, copy=False)
+
+    def backward(self, gy, gidx):
+        return MaxDimGrad.apply(gy, idx=self.idx, axis=self.axis, in_shape=self.in_shape, keepdims=self.keepdims)
+
+
+class MaxDimGrad(Function):
+    """gx = zeros(in_shape) with gy put at ``idx`` along ``axis``;  dL/dgy = gather of dL/dgx at ``idx``"""
+
+    def forward(self, gy, idx, axis, in_shape, keepdims):
+        xp = self.backend.xp
+        self.idx, self.axis, self.keepdims = idx, axis, keepdims
+        gx = xp.zeros(in_shape, dtype=gy.dtype)
+        g = gy if keepdims else xp.expand_dims(gy, axis)
+        xp.put_along_axis(gx, idx, g, axis=axis)
+        return gx
+
+    def backward(self, ggx):
+        return TakeAlongAxis.apply(ggx, idx=self.idx, axis=self.axis, keepdims=self.keepdims)
+
+
+class TakeAlongAxis(Function):
+    """y = x gathered at ``idx`` along ``axis``;  dL/dx = gy put back at ``idx`` (scatter)"""
+
+    def forward(self, x, idx, axis, keepdims):
+        self.in_shape, self.idx, self.axis, self.keepdims = x.shape, idx, axis, keepdims
+        y = self.backend.xp.take_along_axis(x, idx, axis=axis)
+        return y if keepdims else y.squeeze(axis)
+
+    def backward(self, gy):
+        return MaxDimGrad.apply(gy, idx=self.idx, axis=self.axis, in_shape=self.in_shape, keepdims=self.keepdims)
+
+
+def _minmax(x, dim, keepdim, is_max, what):
+    if x._data.size == 0:
+        raise ValueError(f"{what}: expected a non-empty tensor, got shape {tuple(x.shape)}")
+    if dim is None:
+        return AmaxAll.apply(x, axis=None, keepdims=False, is_max=is_max)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{what}: dim must be an int (use amax/amin for several dims), got {dim!r}")
+    axis = wrap_dim(dim, x._data.ndim, what)
+    if x._data.ndim == 0:
+        return MinMax(x, make_tensor(x._backend.xp.zeros((), dtype=dtypes.int64), x._backend))
+    return MinMax(*MaxDim.apply(x, axis=axis, keepdims=keepdim, is_max=is_max))
+
+
+def max(x, dim=None, keepdim=False):
+    """``max(x)``: the largest element; ``max(x, dim)``: a (values, indices) pair along ``dim``.
+
+    ``max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``.
+    """
+    if dim is not None and not isinstance(dim, (int, tuple, list)):
+        from .unary import maximum
+
+        return maximum(x, dim)
+    return _minmax(x, dim, keepdim, True, "max")
+
+
+def min(x, dim=None, keepdim=False):
+    """``min(x)``: the smallest element; ``min(x, dim)``: a (values, indices) pair along ``dim``."""
+    if dim is not None and not isinstance(dim, (int, tuple, list)):
+        from .unary import minimum
+
+        return minimum(x, dim)
+    return _minmax(x, dim, keepdim, False, "min")
+
+
+def amax(x, dim=None, keepdim=False):
+    """Largest element over ``dim`` (an int or a tuple); ties share the gradient evenly."""
+    return AmaxAll.apply(x, axis=wrap_dims(dim, x._data.ndim, "amax"), keepdims=keepdim, is_max=True)
+
+
+def amin(x, dim=None, keepdim=False):
+    """Smallest element over ``dim`` (an int or a tuple); ties share the gradient evenly."""
+    return AmaxAll.apply(x, axis=wrap_dims(dim, x._data.ndim, "amin"), keepdims=keepdim, is_max=False)
+
+
+class _ArgMinMax(Function):
+    differentiable = False
+
+    def forward(self, x, axis, keepdims, is_max):
+        f = x.argmax if is_max else x.argmin
+        if axis is None:
+            out = f()
+            return out.reshape((1,) * x.ndim) if keepdims else out
+        return f(axis=axis, keepdims=keepdims).astype(dtypes.int64, copy=False)
+
+
+def argmax(x, dim=None, keepdim=False):
+    """Index of the first largest element (of the flattened tensor when ``dim`` is None)."""
+    axis = None if dim is None else wrap_dim(dim, x._data.ndim, "argmax")
+    return _ArgMinMax.apply(x, axis=axis, keepdims=keepdim, is_max=True)
+
+
+def argmin(x, dim=None, keepdim=False):
+    """Index of the first smallest element (of the flattened tensor when ``dim`` is None)."""
+    axis = None if dim is None else wrap_dim(dim, x._data.ndim, "argmin")
+    return _ArgMinMax.apply(x, axis=axis, keepdims=keepdim, is_max=False)
+
+
+# --- prod ------------------------------------------------------------------------------------------
+class Prod(Function):
+    """y = prod_i x_i;  dL/dx_i = gy * prod_{j != i} x_j  (= gy * y / x_i when no x_j is zero)"""
+
+    saves_inputs = True
+
+    def forward(self, x, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+        self.y = x.prod(axis=axis, keepdims=keepdims)
+        self.has_zero = bool((x == 0).any())
+        return self.y
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        g = _expand_back(gy, x._data.shape, self.axis, self.keepdims)
+        if not self.has_zero:
+            y = _expand_back(self.output(self.y), x._data.shape, self.axis, self.keepdims)
+            return g * y / x
+        return g * _prod_others(x, self.axis)
+
+
+def _prod_others(x, axis):
+    """prod_{j != i} x_j along ``axis`` for every i, without dividing (exact where x has zeros)."""
+    from .unary import where
+
+    nd = x._data.ndim
+    axes = tuple(range(nd)) if axis is None else axis
+    keep = [d for d in range(nd) if d not in axes]
+    perm = keep + list(axes)
+    xt = x.permute(*perm) if perm != list(range(nd)) else x
+    lead = xt.shape[:len(keep)]
+    n = 1
+    for d in axes:
+        n *= x._data.shape[d]
+    flat = xt.reshape(lead + (n,))
+    eye = x._backend.xp.eye(n, dtype=bool)
+    rows = where(make_tensor(eye, x._backend), 1.0, flat.unsqueeze(-2).expand(*(lead + (n, n))))
+    others = rows.prod(dim=-1)  # (..., n): product of all but the i-th
+    out = others.reshape(xt.shape)
+    if perm != list(range(nd)):
+        inverse = [0] * nd
+        for i, d in enumerate(perm):
+            inverse[d] = i
+        out = out.permute(*inverse)
+    return out
+
+
+def prod(x, dim=None, keepdim=False):
+    """Product of elements over ``dim`` (an int; all elements by default)."""
+    if dim is not None and isinstance(dim, (tuple, list)):
+        raise TypeError(f"prod: dim must be an int or None, got {dim!r}")
+    axes = None if dim is None else (wrap_dim(dim, x._data.ndim, "prod"),)
+    return Prod.apply(x, axis=axes, keepdims=keepdim)
+
+
+# --- logsumexp, softmax ----------------------------------------------------------------------------
+class LogSumExp(Function):
+    """y = log sum_i exp(x_i) = m + log sum_i exp(x_i - m), m = max x;  dL/dx_i = gy * softmax(x)_i"""
+
+    saves_inputs = True
+
+    def forward(self, x, axis, keepdims):
+        xp = self.backend.xp
+        m = x.max(axis=axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        y = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        self.axis, self.keepdims, self.y = axis, keepdims, y
+        return y if keepdims else y.reshape(_reduced_shape(x.shape, axis))
+
+    def backward(self, gy):
+        from .unary import exp
+
+        x = self.inputs[0]
+        y = self.output(self.y if self.keepdims else self.y.reshape(_reduced_shape(x._data.shape, self.axis)))
+        y = _expand_back(y, x._data.shape, self.axis, self.keepdims)
+        return _expand_back(gy, x._data.shape, self.axis, self.keepdims) * exp(x - y)
+
+
+def _reduced_shape(shape, axes):
+    return tuple(s for i, s in enumerate(shape) if not (axes is None or i in axes))
+
+
+def logsumexp(x, dim, keepdim=False):
+    """log(sum(exp(x))) over ``dim``, computed stably (shifted by the max)."""
+    need_float(x, "logsumexp")
+    return LogSumExp.apply(x, axis=wrap_dims(dim, x._data.ndim, "logsumexp"), keepdims=keepdim)
+
+
+class Softmax(Function):
+    """y_i = exp(x_i - m) / sum_j exp(x_j - m);  dL/dx = y * (gy - sum_j gy_j y_j)"""
+
+    def forward(self, x, axis):
+        xp = self.backend.xp
+        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        self.y = e / e.sum(axis=axis, keepdims=True)
+        self.axis = axis
+        return self.y
+
+    def backward(self, gy):
+        y = self.output(self.y)
+        gyy = gy * y
+        return gyy - y * gyy.sum(dim=self.axis, keepdim=True)
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x);  dL/dx = gy - softmax(x) * sum_j gy_j"""
+
+    def forward(self, x, axis):
+        xp = self.backend.xp
+        shifted = x - x.max(axis=axis, keepdims=True)
+        self.y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        self.axis = axis
+        return self.y
+
+    def backward(self, gy):
+        from .unary import exp
+
+        y = self.output(self.y)
+        return gy - exp(y) * gy.sum(dim=self.axis, keepdim=True)
+
+
+def softmax(x, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    need_float(x, "softmax")
+    return Softmax.apply(x, axis=wrap_dim(dim, x._data.ndim, "softmax"))
+
+
+def log_softmax(x, dim, dtype=None):
+    """x - logsumexp(x) along ``dim``, computed stably."""
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    need_float(x, "log_softmax")
+    return LogSoftmax.apply(x, axis=wrap_dim(dim, x._data.ndim, "log_softmax"))
+
+
+# --- norm ------------------------------------------------------------------------------------------
+def norm(x, p="fro", dim=None, keepdim=False):
+    """The p-norm over ``dim`` (all elements by default): (sum |x|^p)^(1/p); p may be inf or -inf.
+
+    The gradient at x = 0 is taken as 0 (a subgradient), as in PyTorch.
+    """
+    from .unary import abs as abs_
+    from .unary import sqrt, where
+
+    need_float(x, "norm")
+    axes = wrap_dims(dim, x._data.ndim, "norm")
+    if p in ("fro", 2, 2.0):
+        sq = sum(x * x, dim=axes, keepdim=keepdim)
+        safe = where(sq == 0, 1.0, sq)
+        return where(sq == 0, 0.0, sqrt(safe)) if x._rg else sqrt(sq)
+    a = abs_(x)
+    if p == float("inf"):
+        return amax(a, dim=axes, keepdim=keepdim)
+    if p == float("-inf"):
+        return amin(a, dim=axes, keepdim=keepdim)
+    if p == 1:
+        return sum(a, dim=axes, keepdim=keepdim)
+    if p == 0:
+        return sum((x != 0).to(dtype=x.dtype), dim=axes, keepdim=keepdim)
+    if not isinstance(p, (int, float)):
+        raise ValueError(f"norm: unsupported p={p!r}; use a number, inf, -inf or 'fro'")
+    s = sum(a ** p, dim=axes, keepdim=keepdim)
+    safe = where(s == 0, 1.0, s)
+    return where(s == 0, 0.0, safe ** (1.0 / p))

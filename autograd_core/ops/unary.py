@@ -1,0 +1,394 @@
+"""Elementwise functions. Each docstring gives y = f(x) and dL/dx = gy * f'(x).
+
+Conventions at kinks: relu'(0) = 0, abs'(0) = 0, clamp passes the gradient at its bounds, and
+maximum/minimum split the gradient evenly between tied inputs (as PyTorch does).
+"""
+
+from .. import dtypes
+from ..function import Function
+from ..tensor import Tensor, make_tensor
+from ._util import as_tensor, broadcast_error, is_scalar, need_float, promote
+from .shape import sum_to
+
+
+def _constant(array, backend):
+    return make_tensor(array, backend)
+
+
+class Exp(Function):
+    """y = exp(x);  dL/dx = gy * y"""
+
+    def forward(self, x):
+        self.y = self.backend.xp.exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.output(self.y)
+
+
+class Expm1(Function):
+    """y = exp(x) - 1;  dL/dx = gy * (y + 1)"""
+
+    def forward(self, x):
+        self.y = self.backend.xp.expm1(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (self.output(self.y) + 1.0)
+
+
+class Log(Function):
+    """y = log(x);  dL/dx = gy / x"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return self.backend.xp.log(x)
+
+    def backward(self, gy):
+        return gy / self.inputs[0]
+
+
+class Log1p(Function):
+    """y = log(1 + x);  dL/dx = gy / (1 + x)"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return self.backend.xp.log1p(x)
+
+    def backward(self, gy):
+        return gy / (self.inputs[0] + 1.0)
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dL/dx = gy / (2 y)"""
+
+    def forward(self, x):
+        self.y = self.backend.xp.sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy / (self.output(self.y) * 2.0)
+
+
+class Sin(Function):
+    """y = sin(x);  dL/dx = gy * cos(x)"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return self.backend.xp.sin(x)
+
+    def backward(self, gy):
+        return gy * cos(self.inputs[0])
+
+
+class Cos(Function):
+    """y = cos(x);  dL/dx = -gy * sin(x)"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return self.backend.xp.cos(x)
+
+    def backward(self, gy):
+        return -gy * sin(self.inputs[0])
+
+
+class Tan(Function):
+    """y = tan(x);  dL/dx = gy * (1 + y^2)"""
+
+    def forward(self, x):
+        self.y = self.backend.xp.tan(x)
+        return self.y
+
+    def backward(self, gy):
+        y = self.output(self.y)
+        return gy * (y * y + 1.0)
+
+
+class Tanh(Function):
+    """y = tanh(x);  dL/dx = gy * (1 - y^2)"""
+
+    def forward(self, x):
+        self.y = self.backend.xp.tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        y = self.output(self.y)
+        return gy * (1.0 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)), computed from exp(-|x|) so it cannot overflow;  dL/dx = gy * y (1 - y)"""
+
+    def forward(self, x):
+        xp = self.backend.xp
+        e = xp.exp(-xp.abs(x))
+        self.y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        return self.y
+
+    def backward(self, gy):
+        y = self.output(self.y)
+        return gy * (y * (1.0 - y))
+
+
+class Relu(Function):
+    """y = max(x, 0);  dL/dx = gy * [x > 0]  (relu'(0) = 0)"""
+
+    def forward(self, x):
+        y = self.backend.xp.maximum(x, 0)
+        self.mask = x > 0
+        return y
+
+    def backward(self, gy):
+        return gy * _constant(self.mask, self.backend)
+
+
+class LeakyRelu(Function):
+    """y = x if x > 0 else a x;  dL/dx = gy * (1 if x > 0 else a)"""
+
+    def forward(self, x, slope):
+        xp = self.backend.xp
+        self.scale = xp.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
+        return x * self.scale
+
+    def backward(self, gy):
+        return gy * _constant(self.scale, self.backend)
+
+
+class Softplus(Function):
+    """y = log(1 + exp(b x)) / b, and y = x where b x > threshold;  dL/dx = gy * sigmoid(b x)"""
+
+    saves_inputs = True
+
+    def forward(self, x, beta, threshold):
+        xp = self.backend.xp
+        self.beta, self.threshold = beta, threshold
+        bx = x * beta
+        soft = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta
+        return xp.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        bx = self.inputs[0] * self.beta
+        return gy * where(bx > self.threshold, 1.0, sigmoid(bx))
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi);  dL/dx = gy * [lo <= x <= hi]"""
+
+    def forward(self, x, lo, hi):
+        xp = self.backend.xp
+        y = xp.clip(x, lo, hi)
+        mask = xp.ones(x.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        self.mask = mask
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        return gy * _constant(self.mask, self.backend)
+
+
+class Abs(Function):
+    """y = |x|;  dL/dx = gy * sign(x)  (abs'(0) = 0)"""
+
+    def forward(self, x):
+        self.sign = self.backend.xp.sign(x)
+        return self.backend.xp.abs(x)
+
+    def backward(self, gy):
+        return gy * _constant(self.sign, self.backend)
+
+
+class Sign(Function):
+    """y = sign(x);  dL/dx = 0"""
+
+    def forward(self, x):
+        return self.backend.xp.sign(x)
+
+    def backward(self, gy):
+        return gy * 0.0
+
+
+class Maximum(Function):
+    """y = max(a, b);  the gradient goes to the larger input, split in half on ties"""
+
+    def forward(self, a, b):
+        self.sa, self.sb = a.shape, b.shape
+        self.wa = (a > b) + 0.5 * (a == b)
+        return self.backend.xp.maximum(a, b)
+
+    def backward(self, gy):
+        wa = _constant(self.wa.astype(gy.dtype, copy=False), self.backend)
+        return sum_to(gy * wa, self.sa), sum_to(gy * (1.0 - wa), self.sb)
+
+
+class Minimum(Function):
+    """y = min(a, b);  the gradient goes to the smaller input, split in half on ties"""
+
+    def forward(self, a, b):
+        self.sa, self.sb = a.shape, b.shape
+        self.wa = (a < b) + 0.5 * (a == b)
+        return self.backend.xp.minimum(a, b)
+
+    def backward(self, gy):
+        wa = _constant(self.wa.astype(gy.dtype, copy=False), self.backend)
+        return sum_to(gy * wa, self.sa), sum_to(gy * (1.0 - wa), self.sb)
+
+
+class Where(Function):
+    """y = a where cond else b;  dL/da = sum_to(gy * cond), dL/db = sum_to(gy * (1 - cond))"""
+
+    def forward(self, a, b, cond):
+        self.sa, self.sb, self.cond = a.shape, b.shape, cond
+        return self.backend.xp.where(cond, a, b)
+
+    def backward(self, gy):
+        c = _constant(self.cond, self.backend)
+        zero = gy * 0.0
+        ga = sum_to(where(c, gy, zero), self.sa) if self._next[0] is not None else None
+        gb = sum_to(where(c, zero, gy), self.sb) if self._next[1] is not None else None
+        return ga, gb
+
+
+# --- the public functions --------------------------------------------------------------------
+def _float_op(cls, what):
+    def op(x):
+        if x.__class__ is not Tensor:
+            x = as_tensor(x)
+        if x._data.dtype.kind != "f":
+            x = x.to(dtype=dtypes.DEFAULT_FLOAT)  # integer input: computed in float32, as PyTorch does
+        return cls.apply(x)
+
+    op.__name__ = op.__qualname__ = what
+    op.__doc__ = cls.__doc__
+    return op
+
+
+exp = _float_op(Exp, "exp")
+expm1 = _float_op(Expm1, "expm1")
+log = _float_op(Log, "log")
+log1p = _float_op(Log1p, "log1p")
+sqrt = _float_op(Sqrt, "sqrt")
+sin = _float_op(Sin, "sin")
+cos = _float_op(Cos, "cos")
+tan = _float_op(Tan, "tan")
+tanh = _float_op(Tanh, "tanh")
+sigmoid = _float_op(Sigmoid, "sigmoid")
+
+
+def relu(x):
+    """y = max(x, 0);  relu'(0) = 0."""
+    return Relu.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """y = x for x > 0, negative_slope * x otherwise."""
+    need_float(x, "leaky_relu")
+    return LeakyRelu.apply(x, slope=negative_slope)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """y = log(1 + exp(beta x)) / beta (linear above ``threshold`` for stability)."""
+    need_float(x, "softplus")
+    return Softplus.apply(x, beta=beta, threshold=threshold)
+
+
+def clamp(x, min=None, max=None):
+    """Limit ``x`` to [min, max] (either may be None)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        y = x
+        if min is not None:
+            y = maximum(y, min)
+        if max is not None:
+            y = minimum(y, max)
+        return y
+    return Clamp.apply(x, lo=min, hi=max)
+
+
+clip = clamp
+
+
+def abs(x):
+    """|x|;  abs'(0) = 0."""
+    return Abs.apply(x)
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of x (zero gradient)."""
+    return Sign.apply(x)
+
+
+def square(x):
+    return x * x
+
+
+def reciprocal(x):
+    return 1.0 / x
+
+
+def rsqrt(x):
+    return 1.0 / sqrt(x)
+
+
+def _pair(a, b, what):
+    if a.__class__ is not Tensor:
+        a = as_tensor(a, b if b.__class__ is Tensor else None) if not is_scalar(a) else None
+    if b.__class__ is not Tensor:
+        b = as_tensor(b, a) if not is_scalar(b) else b
+    if a is None:
+        raise TypeError(f"{what}: expected at least one tensor operand")
+    if b.__class__ is not Tensor:
+        b = make_tensor(a._backend.xp.asarray(b, dtype=dtypes.scalar_result_type(a._data.dtype, b)), a._backend)
+    return promote(a, b, what)
+
+
+def maximum(a, b):
+    """Elementwise max of two tensors (with broadcasting)."""
+    a, b = _pair(a, b, "maximum")
+    try:
+        return Maximum.apply(a, b)
+    except ValueError:
+        raise broadcast_error("maximum", a.shape, b.shape) from None
+
+
+def minimum(a, b):
+    """Elementwise min of two tensors (with broadcasting)."""
+    a, b = _pair(a, b, "minimum")
+    try:
+        return Minimum.apply(a, b)
+    except ValueError:
+        raise broadcast_error("minimum", a.shape, b.shape) from None
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` holds, else ``b`` (scalars allowed for ``a`` and ``b``)."""
+    if condition.__class__ is not Tensor:
+        condition = as_tensor(condition, a if a.__class__ is Tensor else b if b.__class__ is Tensor else None)
+    ref = a if a.__class__ is Tensor else b if b.__class__ is Tensor else condition
+    if a.__class__ is not Tensor and b.__class__ is not Tensor:
+        dt = dtypes.DEFAULT_FLOAT if isinstance(a, float) or isinstance(b, float) else dtypes.DEFAULT_INT
+        a = make_tensor(ref._backend.xp.asarray(a, dtype=dt), ref._backend)
+    if a.__class__ is not Tensor:
+        a = make_tensor(ref._backend.xp.asarray(a, dtype=dtypes.scalar_result_type(b.dtype, a)), ref._backend) \
+            if is_scalar(a) else as_tensor(a, ref)
+    if b.__class__ is not Tensor:
+        b = make_tensor(ref._backend.xp.asarray(b, dtype=dtypes.scalar_result_type(a.dtype, b)), ref._backend) \
+            if is_scalar(b) else as_tensor(b, ref)
+    a, b = promote(a, b, "where")
+    if condition._backend is not a._backend:
+        raise RuntimeError(f"where: condition is on {condition.device} but the values are on {a.device}")
+    cond = condition._data
+    if cond.dtype.kind != "b":
+        cond = cond != 0
+    try:
+        return Where.apply(a, b, cond=cond)
+    except ValueError:
+        raise broadcast_error("where", condition.shape, a.shape, b.shape) from None
+

@@ -1,0 +1,89 @@
+"""The CPU backend: NumPy arrays, a PCG64 generator."""
+
+import numpy
+
+from .base import DEFAULT_SEED, Backend
+from .device import Device
+
+_STATE_BYTES = 16 + 16 + 1 + 4  # PCG64 state, increment, has_uint32, uinteger
+
+
+class NumpyBackend(Backend):
+    name = "cpu"
+    xp = numpy
+    array_type = numpy.ndarray
+
+    def __init__(self):
+        self.device = Device("cpu")
+        self.manual_seed(DEFAULT_SEED)
+
+    # --- arrays -----------------------------------------------------------------------------
+    def asarray(self, data, dtype=None):
+        return numpy.asarray(data, dtype=dtype)
+
+    def to_host(self, array):
+        return numpy.asarray(array)
+
+    def from_host(self, array):
+        return numpy.asarray(array)
+
+    def scatter_add(self, target, index, values):
+        numpy.add.at(target, index, values)
+
+    # --- randomness -------------------------------------------------------------------------
+    def manual_seed(self, seed):
+        self._seed = int(seed)
+        self.generator = numpy.random.Generator(numpy.random.PCG64(self._seed))
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_rng_state(self):
+        """The generator state as 37 bytes (uint8 array): PCG64 state, increment, the cached word."""
+        st = self.generator.bit_generator.state
+        raw = (
+            st["state"]["state"].to_bytes(16, "little")
+            + st["state"]["inc"].to_bytes(16, "little")
+            + bytes([st["has_uint32"]])
+            + int(st["uinteger"]).to_bytes(4, "little")
+        )
+        return numpy.frombuffer(raw, dtype=numpy.uint8).copy()
+
+    def set_rng_state(self, state):
+        raw = numpy.asarray(state, dtype=numpy.uint8).tobytes()
+        if len(raw) != _STATE_BYTES:
+            raise ValueError(f"CPU RNG state must be {_STATE_BYTES} bytes, got {len(raw)}")
+        bitgen = numpy.random.PCG64()
+        bitgen.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": int.from_bytes(raw[:16], "little"), "inc": int.from_bytes(raw[16:32], "little")},
+            "has_uint32": raw[32],
+            "uinteger": int.from_bytes(raw[33:37], "little"),
+        }
+        self.generator = numpy.random.Generator(bitgen)
+
+    def random(self, shape, dtype):
+        if numpy.dtype(dtype) in (numpy.float32, numpy.float64):
+            return self.generator.random(shape, dtype=dtype)
+        return self.generator.random(shape).astype(dtype)
+
+    def normal(self, shape, dtype):
+        if numpy.dtype(dtype) in (numpy.float32, numpy.float64):
+            return self.generator.standard_normal(shape, dtype=dtype)
+        return self.generator.standard_normal(shape).astype(dtype)
+
+    def integers(self, low, high, shape, dtype):
+        return self.generator.integers(low, high, size=shape, dtype=dtype)
+
+    def permutation(self, n):
+        return self.generator.permutation(n)
+
+    # --- device control and interop ---------------------------------------------------------
+    def synchronize(self):
+        pass
+
+    def memory_stats(self):
+        return {"allocated_bytes": None, "peak_bytes": None}
+
+    def from_dlpack(self, obj):
+        return numpy.from_dlpack(obj)
