@@ -24,6 +24,18 @@ def _accumulate(a, b, create_graph):
     return make_tensor(a._data + b._data, a._backend)
 
 
+def _owned(g, shared):
+    """``g``, or a copy of it when its memory may be shared (a view, a read-only broadcast, an array
+    handed to another tensor in this pass): a leaf's ``.grad`` must be safe to change in place."""
+    arr = g._data
+    flags = arr.flags
+    if id(arr) in shared or not flags.owndata or not getattr(flags, "writeable", True):
+        arr = arr.copy()
+        g = make_tensor(arr, g._backend)
+    shared.add(id(arr))
+    return g
+
+
 def _seed_grads(tensors, grad_tensors, what):
     """The starting gradients: ones for scalars, or the user's, checked against each output."""
     if grad_tensors is None:
@@ -58,7 +70,7 @@ def _seed_grads(tensors, grad_tensors, what):
     return seeds
 
 
-def _run_output_hooks(fn, gys, create_graph, capture):
+def _run_output_hooks(fn, gys, create_graph, capture, shared):
     """Tensor hooks, then retain_grad, then capture for ``grad()``, on each output's gradient."""
     hooks = fn._pre_hooks
     if hooks:
@@ -74,7 +86,7 @@ def _run_output_hooks(fn, gys, create_graph, capture):
         for i, ref in retain.items():
             t = ref()
             if t is not None and gys[i] is not None:
-                g = gys[i] if create_graph else gys[i].detach()
+                g = gys[i] if create_graph else _owned(gys[i], shared)
                 t._grad = g if t._grad is None else _accumulate(t._grad, g, create_graph)
     if capture is not None:
         for i, pos in capture.get(fn, {}).items():
@@ -97,6 +109,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, targets=None, accumul
     """
     node_grads = {}
     leaf_grads = {}
+    shared = {id(g._data) for g in seeds}  # arrays others hold: never stored as a leaf's .grad as they are
     heap = []
     counter = 0
     capture = None
@@ -142,7 +155,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, targets=None, accumul
                     f"intermediate values have already been freed. Specify retain_graph=True on the first "
                     f"backward() or autograd_core.grad() call if you need to backward twice.")
             if fn._pre_hooks or fn._retain or capture is not None:
-                _run_output_hooks(fn, gys, create_graph, capture)
+                _run_output_hooks(fn, gys, create_graph, capture, shared)
             if fn.n_outputs == 1:
                 gxs = fn.backward(gys[0])
             else:
@@ -193,9 +206,10 @@ def run_backward(roots, seeds, retain_graph, create_graph, targets=None, accumul
                 capture["result"][pos] = g
             if not accumulate or pos is None:
                 continue
-        if not create_graph:
-            g = g.detach()
-        leaf._grad = g if leaf._grad is None else _accumulate(leaf._grad, g, create_graph)
+        if leaf._grad is not None:
+            leaf._grad = _accumulate(leaf._grad, g, create_graph)
+        else:
+            leaf._grad = g if create_graph else _owned(g, shared)
     return None if capture is None else capture["result"]
 
 
@@ -218,8 +232,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         grads = run_backward(tensors, seeds, retain_graph, create_graph, targets=inputs, accumulate=False)
         for t, g in zip(inputs, grads):
             if g is not None:
-                g = g if create_graph else g.detach()
-                t._grad = g if t._grad is None else _accumulate(t._grad, g, create_graph)
+                if t._grad is not None:
+                    t._grad = _accumulate(t._grad, g, create_graph)
+                else:
+                    t._grad = g if create_graph else make_tensor(g._data.copy(), g._backend)
         return
     run_backward(tensors, seeds, retain_graph, create_graph)
 

@@ -82,8 +82,13 @@ class Function:
         return tuple(zip(self._next, self._nidx))
 
     def release(self):
-        """Drop everything saved for backward; a second backward through this node then raises."""
-        self.__dict__.clear()
+        """Drop everything saved for backward; a second backward through this node then raises.
+        Hooks and retain_grad registrations stay (they belong to the tensors, not the saved values)."""
+        d = self.__dict__
+        keep = {k: d[k] for k in ("_pre_hooks", "_retain") if k in d} if len(d) > 1 else None
+        d.clear()
+        if keep:
+            d.update(keep)
         self._released = True
 
     def __repr__(self):
@@ -112,7 +117,9 @@ class Function:
         if record:
             gen = 0
             nxt = []
+            nidx = []
             for x in inputs:
+                nidx.append(x._idx)
                 if x._rg:
                     f = x.grad_fn
                     if f is None:
@@ -124,7 +131,7 @@ class Function:
                 else:
                     nxt.append(None)
             fn._next = nxt
-            fn._nidx = [x._idx for x in inputs]
+            fn._nidx = nidx
             fn.generation = gen + 1
             if cls.saves_inputs:
                 fn.inputs = inputs

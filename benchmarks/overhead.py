@@ -1,0 +1,50 @@
+"""Per-op overhead: a chain of 100 statements ``x = x * 1.0001 + 0.0001`` on a 16-element float32
+tensor, then ``x.sum().backward()``. Reported per primitive op: (forward + backward) / 200 ops.
+
+This is pure framework overhead (the arrays are tiny): graph recording, dispatch, the backward walk.
+"""
+
+STATEMENTS = 100
+OPS = 2 * STATEMENTS
+
+
+def ours_step(device):
+    import autograd_core as ag
+
+    x0 = ag.ones(16, device=device, requires_grad=True)
+
+    def step():
+        x = x0
+        for _ in range(STATEMENTS):
+            x = x * 1.0001 + 0.0001
+        x.sum().backward()
+        x0.grad = None
+
+    return step
+
+
+def torch_step(device):
+    import torch
+
+    x0 = torch.ones(16, device=device, requires_grad=True)
+
+    def step():
+        x = x0
+        for _ in range(STATEMENTS):
+            x = x * 1.0001 + 0.0001
+        x.sum().backward()
+        x0.grad = None
+
+    return step
+
+
+WORKLOAD = {
+    "name": "overhead",
+    "description": "chain of 100 x = x * 1.0001 + 0.0001 on 16 floats, forward + backward",
+    "unit": "us/op",
+    "scale": 1e6 / OPS,  # seconds per step -> microseconds per primitive op
+    "ours": ours_step,
+    "torch": torch_step,
+    "repeats": 200,
+    "warmup": 20,
+}

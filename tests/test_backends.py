@@ -1,0 +1,93 @@
+"""backends: device parsing, the registry, CUDA detection without a GPU, the CPU generator."""
+
+import sys
+import types
+
+import numpy
+import pytest
+
+import backends
+from backends import Device, parse_device
+from backends.registry import cuda_unavailable_reason
+
+
+def test_parse_device():
+    assert parse_device("cpu") == Device("cpu") and str(parse_device("cpu")) == "cpu"
+    assert parse_device("cuda") == Device("cuda", 0)
+    assert parse_device("cuda:1").index == 1 and parse_device("CUDA:1").type == "cuda"
+    assert parse_device(2) == Device("cuda", 2)
+    assert parse_device("cpu:0") == Device("cpu")
+    assert Device("cuda", 1) == "cuda:1" and Device("cpu") != "cuda"
+    assert hash(parse_device("cuda:0")) == hash(parse_device("cuda"))
+
+
+@pytest.mark.parametrize("bad, kind, words", [
+    ("tpu", ValueError, "unknown device 'tpu'"), ("cuda:x", ValueError, "whole number"),
+    ("cpu:1", ValueError, "no index"), (3.5, TypeError, "float"), (-1, ValueError, ">= 0"),
+])
+def test_bad_device_names(bad, kind, words):
+    with pytest.raises(kind, match=words):
+        parse_device(bad)
+
+
+def test_available_devices_starts_with_cpu():
+    devices = backends.available_devices()
+    assert devices[0] == "cpu"
+    assert all(d.startswith("cuda:") for d in devices[1:])
+
+
+def test_cpu_backend_is_cached():
+    assert backends.get_backend("cpu") is backends.get_backend(Device("cpu")) is backends.CPU
+
+
+@pytest.mark.skipif(backends.is_cuda_available(), reason="a GPU is visible here")
+def test_cuda_request_without_gpu_says_why():
+    with pytest.raises(backends.DeviceUnavailableError) as info:
+        backends.get_backend("cuda")
+    message = str(info.value)
+    assert "'cuda:0' is not available" in message and "device='cpu'" in message
+    assert backends.cuda_unavailable_reason() in message
+
+
+def test_detection_messages(monkeypatch):
+    detect = cuda_unavailable_reason.__wrapped__  # the uncached check
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import fails: CuPy not installed
+    assert "not installed" in detect()
+    fake = types.ModuleType("cupy")
+    fake.is_available = lambda: False
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    assert "no GPU is visible" in detect()
+    fake.is_available = lambda: True
+    assert detect() is None
+
+
+def test_cpu_rng_state_roundtrip():
+    cpu = backends.CPU
+    cpu.manual_seed(11)
+    state = cpu.get_rng_state()
+    assert state.dtype == numpy.uint8 and state.shape == (37,)
+    a = cpu.normal((4,), numpy.float32)
+    cpu.set_rng_state(state)
+    b = cpu.normal((4,), numpy.float32)
+    numpy.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="37 bytes"):
+        cpu.set_rng_state(numpy.zeros(3, numpy.uint8))
+
+
+def test_scatter_add_accumulates_duplicates():
+    target = numpy.zeros(3)
+    backends.CPU.scatter_add(target, numpy.array([0, 0, 2]), numpy.array([1.0, 2.0, 5.0]))
+    assert target.tolist() == [3.0, 0.0, 5.0]
+
+
+def test_backend_layer_knows_nothing_of_tensor():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(backends.__file__).parent
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert name.split(".")[0] not in ("autograd_core", "nn", "optim"), f"{path.name} imports {name}"
