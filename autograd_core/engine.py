@@ -174,7 +174,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, targets=None, accumul
             for nxt, idx, gx in zip(nxt_list, fn._nidx, gxs):
                 if nxt is None or gx is None:
                     continue
-                if nxt.__class__ is Tensor:
+                if isinstance(nxt, Tensor):
                     add_leaf(nxt, gx)
                     continue
                 slot = node_grads.get(nxt)

@@ -17,7 +17,7 @@ def is_scalar(x):
 
 def as_tensor(x, like=None):
     """``x`` as a Tensor on ``like``'s device: Tensors pass through, arrays and lists are wrapped."""
-    if x.__class__ is Tensor:
+    if isinstance(x, Tensor):
         return x
     arr, backend = convert(x, None, None if like is None else like.device, copy=False)
     return make_tensor(arr, backend)
