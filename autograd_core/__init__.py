@@ -24,6 +24,7 @@ from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F401,F403  (every op: exp, sum, matmul, ...)
+from .serialization import CheckpointError, load, save
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor
 

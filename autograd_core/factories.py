@@ -1,5 +1,7 @@
 """Tensor factories, each taking ``dtype``, ``device`` and ``requires_grad`` as in PyTorch."""
 
+import operator
+
 import numpy
 
 from backends import get_backend
@@ -19,11 +21,20 @@ def _size(size, what):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     try:
-        size = tuple(int(s) for s in size)
-    except (TypeError, ValueError):
+        size = tuple(operator.index(s) for s in size)
+    except TypeError:
         raise TypeError(f"{what}: sizes must be integers, got {size!r}") from None
     if any(s < 0 for s in size):
         raise ValueError(f"{what}: sizes must be non-negative, got {size}")
+    return size
+
+
+def _size_kw(size, kw, what):
+    """Sizes given as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``."""
+    if kw:
+        if set(kw) != {"size"} or size:
+            raise TypeError(f"{what}: unexpected arguments {sorted(kw)}; give sizes as {what}(2, 3) or size=(2, 3)")
+        return (kw["size"],)
     return size
 
 
@@ -55,6 +66,9 @@ def from_numpy(array):
     """A CPU tensor sharing memory with the NumPy array ``array`` (its dtype kept)."""
     if not isinstance(array, numpy.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    if not array.dtype.isnative:
+        raise TypeError(f"from_numpy: the array has non-native byte order (dtype {array.dtype.str!r}); "
+                        f"convert it with array.astype(array.dtype.newbyteorder('='))")
     dtypes.to_dtype(array.dtype)
     return make_tensor(array, get_backend("cpu"))
 
@@ -66,15 +80,18 @@ def _filled(what, fill, size, dtype, device, requires_grad, default=None):
     return _finish(fill(backend, size, dt), backend, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*size, dtype=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "zeros")
     return _filled("zeros", lambda b, s, d: b.xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*size, dtype=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "ones")
     return _filled("ones", lambda b, s, d: b.xp.ones(s, dtype=d), size, dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*size, dtype=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "empty")
     return _filled("empty", lambda b, s, d: b.xp.empty(s, dtype=d), size, dtype, device, requires_grad)
 
 
@@ -86,14 +103,16 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
                    requires_grad, default)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def rand(*size, dtype=None, device=None, requires_grad=False, **kw):
     """Uniform samples in [0, 1) from the device's seeded generator."""
+    size = _size_kw(size, kw, "rand")
     dt = _float_dtype(dtype, "rand")
     return _filled("rand", lambda b, s, d: b.random(s, d), size, dt, device, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def randn(*size, dtype=None, device=None, requires_grad=False, **kw):
     """Standard normal samples from the device's seeded generator."""
+    size = _size_kw(size, kw, "randn")
     dt = _float_dtype(dtype, "randn")
     return _filled("randn", lambda b, s, d: b.normal(s, d), size, dt, device, requires_grad)
 
@@ -112,11 +131,11 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
     return _filled("randint", lambda b, s, d: b.integers(low, high, s, d), (size,), dt, device, requires_grad)
 
 
-def randperm(n, dtype=None, device=None):
+def randperm(n, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1 (int64)."""
     backend = get_backend("cpu" if device is None else device)
     dt = dtypes.DEFAULT_INT if dtype is None else dtypes.to_dtype(dtype)
-    return make_tensor(backend.permutation(int(n)).astype(dt, copy=False), backend)
+    return _finish(backend.permutation(operator.index(n)).astype(dt, copy=False), backend, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -135,16 +154,20 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    steps = operator.index(steps)
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
-    dt = _float_dtype(dtype, "linspace")
+    dt = dtypes.DEFAULT_FLOAT if dtype is None else dtypes.to_dtype(dtype)
     backend = get_backend("cpu" if device is None else device)
-    return _finish(backend.xp.linspace(start, end, int(steps)).astype(dt, copy=False), backend, requires_grad)
+    values = backend.xp.linspace(start, end, steps)
+    if dt.kind in "iu":
+        values = backend.xp.trunc(values)  # as PyTorch: computed in floating point, then truncated
+    return _finish(values.astype(dt, copy=False), backend, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix."""
-    dt = _float_dtype(dtype, "eye")
+    dt = dtypes.DEFAULT_FLOAT if dtype is None else dtypes.to_dtype(dtype)
     backend = get_backend("cpu" if device is None else device)
     return _finish(backend.xp.eye(n, n if m is None else m, dtype=dt), backend, requires_grad)
 

@@ -63,7 +63,11 @@ def convert(data, dtype=None, device=None, copy=True):
     elif backend is not CPU and isinstance(data, numpy.ndarray):
         arr = backend.from_host(data)
     elif _is_python_data(data):
-        arr = numpy.array(data)
+        try:
+            arr = numpy.array(data)
+        except ValueError:
+            raise ValueError(f"cannot make a tensor from ragged nested sequences (every list at one depth must "
+                             f"have the same length): {data!r:.100}") from None
         if dt is None:
             if arr.dtype.kind == "f":
                 dt = dtypes.DEFAULT_FLOAT
@@ -84,6 +88,9 @@ def convert(data, dtype=None, device=None, copy=True):
                             f"its elements are not numbers of one shape")
         if backend is not CPU:
             arr = backend.from_host(arr)
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+        copy = False
     if dt is None:
         dt = dtypes.to_dtype(arr.dtype)  # raises for complex, strings, objects
     if arr.dtype != dt:
@@ -219,6 +226,24 @@ class Tensor:
         return (self[i] for i in range(self._data.shape[0]))
 
     __hash__ = object.__hash__  # comparisons return tensors, so hash by identity as PyTorch does
+
+    def __deepcopy__(self, memo):
+        """A copy with its own memory, on the same device (leaf tensors only, as in PyTorch)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("only leaf tensors (created by the user, not by an op) support deepcopy; "
+                               "use .detach().clone()")
+        import copy
+
+        new = _new(type(self))
+        memo[id(self)] = new
+        new._data = self._data.copy()
+        new._backend = self._backend
+        new._rg = self._rg
+        new.grad_fn = None
+        new._idx = 0
+        new._grad = None if self._grad is None else copy.deepcopy(self._grad, memo)
+        new._hooks = None
+        return new
 
     # --- conversions ------------------------------------------------------------------------
     def numpy(self):

@@ -73,7 +73,16 @@ class NumpyBackend(Backend):
         return self.generator.standard_normal(shape).astype(dtype)
 
     def integers(self, low, high, shape, dtype):
-        return self.generator.integers(low, high, size=shape, dtype=dtype)
+        dtype = numpy.dtype(dtype)
+        if dtype.kind in "iub":
+            info = numpy.iinfo(dtype) if dtype.kind != "b" else None
+            lo, hi = (0, 2) if info is None else (info.min, info.max + 1)
+            if low < lo or high > hi:
+                raise ValueError(f"randint: the range [{low}, {high}) does not fit dtype {dtype.name} ([{lo}, {hi}))")
+            if dtype.kind == "b":
+                return self.generator.integers(low, high, size=shape).astype(dtype)
+            return self.generator.integers(low, high, size=shape, dtype=dtype)
+        return self.generator.integers(low, high, size=shape, dtype=numpy.int64).astype(dtype)
 
     def permutation(self, n):
         return self.generator.permutation(n)
