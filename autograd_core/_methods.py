@@ -16,6 +16,18 @@ def _reflected(fn):
     return method
 
 
+def _operator(fn):
+    """An operator that returns NotImplemented for operands it can't take (``x == None`` is False)."""
+
+    def method(self, other):
+        if other is None:
+            return NotImplemented
+        return fn(self, other)
+
+    method.__name__ = fn.__name__
+    return method
+
+
 def _shape_method(fn):
     def method(self, *args):
         return fn(self, *args)
@@ -68,7 +80,7 @@ OPERATORS = {
     "__rmod__": _reflected(ops.remainder), "__pow__": ops.pow, "__rpow__": _reflected(ops.pow),
     "__matmul__": ops.matmul, "__rmatmul__": _reflected(ops.matmul), "__neg__": ops.neg,
     "__pos__": lambda x: x, "__abs__": ops.abs, "__invert__": ops.bitwise_not,
-    "__eq__": ops.eq, "__ne__": ops.ne, "__lt__": ops.lt, "__le__": ops.le, "__gt__": ops.gt, "__ge__": ops.ge,
+    "__eq__": _operator(ops.eq), "__ne__": _operator(ops.ne), "__lt__": ops.lt, "__le__": ops.le, "__gt__": ops.gt, "__ge__": ops.ge,
     "__and__": ops.logical_and, "__or__": ops.logical_or, "__xor__": ops.logical_xor,
     "__getitem__": ops.getitem,
 }

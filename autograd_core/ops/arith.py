@@ -5,9 +5,11 @@ the op as a constant (``x * 2.0`` is one MulScalar node, not a tensor of 2.0); N
 lists on either side become tensors on the other operand's device.
 """
 
+import math
+
 from .. import dtypes
 from ..function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, make_tensor
 from ._util import as_tensor, broadcast_error, is_scalar, promote
 from .shape import sum_to
 
@@ -22,9 +24,17 @@ def _binary(fn, a, b, what):
         raise
 
 
+def _py(c):
+    """A NumPy scalar as the Python number it holds, so it promotes as a Python scalar (PyTorch's rule:
+    float32 tensor * numpy.float64(2) stays float32)."""
+    return c.item() if hasattr(c, "item") else c
+
+
 def _scalar_cast(x, c):
+    """(x cast to the dtype of ``x op c``, c as a Python number)."""
+    c = _py(c)
     dt = dtypes.scalar_result_type(x._data.dtype, c)
-    return x if dt == x._data.dtype else x.to(dtype=dt)
+    return (x if dt == x._data.dtype else x.to(dtype=dt)), c
 
 
 # --- tensor (op) tensor ------------------------------------------------------------------------
@@ -186,13 +196,17 @@ class PowScalar(Function):
 
 
 class RPowScalar(Function):
-    """y = c ** x;  dL/dx = gy * y * log(c)"""
+    """y = c ** x;  dL/dx = gy * y * log(c)  (0 where c = 0 and x >= 0, as in PyTorch)"""
 
     def forward(self, x, c):
-        import math
-
-        self.logc = math.log(c) if c > 0 else (float("-inf") if c == 0 else float("nan"))
-        self.y = self.backend.xp.power(x.dtype.type(c), x)
+        xp = self.backend.xp
+        self.y = xp.power(x.dtype.type(c), x)
+        if c > 0:
+            self.logc = math.log(c)
+        elif c < 0:
+            self.logc = float("nan")
+        elif x.dtype.kind == "f":  # c == 0: log(0) = -inf, but y log(c) is taken as 0 where y = 0 ** x is 0 or 1
+            self.logc = make_tensor(xp.where(x >= 0, 0, -xp.inf).astype(x.dtype), self.backend)
         return self.y
 
     def backward(self, gy):
@@ -227,8 +241,8 @@ def add(a, b, alpha=1):
         if b.__class__ is Tensor:
             return _binary(Add, a, b, "add")
         if is_scalar(b):
-            x = _scalar_cast(a, b)
-            return AddScalar.apply(x, c=b)
+            x, c = _scalar_cast(a, b)
+            return AddScalar.apply(x, c=c)
         return _binary(Add, a, as_tensor(b, a), "add")
     if b.__class__ is Tensor:
         return add(b, a) if is_scalar(a) else _binary(Add, as_tensor(a, b), b, "add")
@@ -243,12 +257,13 @@ def sub(a, b, alpha=1):
         if b.__class__ is Tensor:
             return _binary(Sub, a, b, "sub")
         if is_scalar(b):
-            x = _scalar_cast(a, b)
-            return AddScalar.apply(x, c=-b)
+            x, c = _scalar_cast(a, b)
+            return AddScalar.apply(x, c=-c)
         return _binary(Sub, a, as_tensor(b, a), "sub")
     if b.__class__ is Tensor:
         if is_scalar(a):
-            return RSubScalar.apply(_scalar_cast(b, a), c=a)
+            x, c = _scalar_cast(b, a)
+            return RSubScalar.apply(x, c=c)
         return _binary(Sub, as_tensor(a, b), b, "sub")
     return sub(as_tensor(a), b)
 
@@ -259,7 +274,8 @@ def mul(a, b):
         if b.__class__ is Tensor:
             return _binary(Mul, a, b, "mul")
         if is_scalar(b):
-            return MulScalar.apply(_scalar_cast(a, b), c=b)
+            x, c = _scalar_cast(a, b)
+            return MulScalar.apply(x, c=c)
         return _binary(Mul, a, as_tensor(b, a), "mul")
     if b.__class__ is Tensor:
         return mul(b, a) if is_scalar(a) else _binary(Mul, as_tensor(a, b), b, "mul")
@@ -277,11 +293,11 @@ def div(a, b):
             a, b = promote(a, b, "div")
             return _binary(Div, _float_for_div(a), _float_for_div(b), "div")
         if is_scalar(b):
-            return DivScalar.apply(_float_for_div(a), c=b)
+            return DivScalar.apply(_float_for_div(a), c=_py(b))
         return div(a, as_tensor(b, a))
     if b.__class__ is Tensor:
         if is_scalar(a):
-            return RDivScalar.apply(_float_for_div(b), c=a)
+            return RDivScalar.apply(_float_for_div(b), c=_py(a))
         return div(as_tensor(a, b), b)
     return div(as_tensor(a), b)
 
@@ -309,13 +325,15 @@ def pow(a, b):
         if b.__class__ is Tensor:
             return _binary(Pow, a, b, "pow")
         if is_scalar(b):
-            if a._data.dtype.kind in "iub" and isinstance(b, int) and b < 0:
-                raise ValueError(f"pow: integers to negative integer powers are not allowed (got exponent {b})")
-            return PowScalar.apply(_scalar_cast(a, b), c=b)
+            x, c = _scalar_cast(a, b)
+            if x._data.dtype.kind in "iub" and isinstance(c, int) and c < 0:
+                raise ValueError(f"pow: integers to negative integer powers are not allowed (got exponent {c})")
+            return PowScalar.apply(x, c=c)
         return _binary(Pow, a, as_tensor(b, a), "pow")
     if b.__class__ is Tensor:
         if is_scalar(a):
-            return RPowScalar.apply(_scalar_cast(b, a), c=a)
+            x, c = _scalar_cast(b, a)
+            return RPowScalar.apply(x, c=c)
         return _binary(Pow, as_tensor(a, b), b, "pow")
     return pow(as_tensor(a), b)
 

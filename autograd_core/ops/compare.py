@@ -29,8 +29,8 @@ def _make(name, op):
                 return _MIRROR[op](b, a)
             a = as_tensor(a, b if b.__class__ is Tensor else None)
         if b.__class__ is not Tensor:
-            if is_scalar(b):
-                return _CompareScalar.apply(a, op=op, c=b)
+            if is_scalar(b):  # a NumPy scalar counts as a Python one (compared in a's dtype, as PyTorch)
+                return _CompareScalar.apply(a, op=op, c=b.item() if hasattr(b, "item") else b)
             b = as_tensor(b, a)
         a, b = promote(a, b, op)
         try:

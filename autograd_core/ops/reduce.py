@@ -10,9 +10,16 @@ import collections
 
 from .. import dtypes
 from ..function import Function
-from ..tensor import make_tensor
+from ..tensor import Tensor, make_tensor
 from ._util import need_float, wrap_dim, wrap_dims
 from .shape import broadcast_to, reshape
+
+
+def _dims(dim, ndim, what):
+    """``dim`` as sorted axes, or None for all of them. As in PyTorch, an empty list also means all
+    of them, and a 0-d tensor accepts dim 0 and -1 (a reduction over its one element)."""
+    axes = wrap_dims(dim, ndim, what)
+    return None if axes is not None and (ndim == 0 or not axes) else axes
 
 
 def _kept_shape(shape, axes):
@@ -39,7 +46,7 @@ class Sum(Function):
 
 def sum(x, dim=None, keepdim=False, dtype=None):
     """Sum of elements over ``dim`` (all of them by default). Bool and integer tensors sum to int64."""
-    axes = wrap_dims(dim, x._data.ndim, "sum")
+    axes = _dims(dim, x._data.ndim, "sum")
     if dtype is not None:
         x = x.to(dtype=dtype)
     elif x._data.dtype.kind in "biu" and x._data.dtype != dtypes.int64:
@@ -62,14 +69,14 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     if x._data.dtype.kind != "f":
         raise TypeError(f"mean: expected a floating-point tensor, got dtype {x.dtype.name}; pass dtype= or "
                         f"call .float() first")
-    axes = wrap_dims(dim, x._data.ndim, "mean")
+    axes = _dims(dim, x._data.ndim, "mean")
     return Sum.apply(x, axis=axes, keepdims=keepdim) / float(_count(x._data.shape, axes))
 
 
 def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
     """Variance: sum (x - mean)^2 / (n - correction); correction is 1 (unbiased) by default."""
     need_float(x, "var")
-    axes = wrap_dims(dim, x._data.ndim, "var")
+    axes = _dims(dim, x._data.ndim, "var")
     if correction is None:
         correction = 1 if unbiased else 0
     n = _count(x._data.shape, axes)
@@ -78,10 +85,12 @@ def var(x, dim=None, unbiased=True, keepdim=False, correction=None):
 
 
 def std(x, dim=None, unbiased=True, keepdim=False, correction=None):
-    """Standard deviation: sqrt(var(x))."""
-    from .unary import sqrt
+    """Standard deviation: sqrt(var(x)). Where var is 0 the gradient is taken as 0, as in PyTorch."""
+    from .unary import sqrt, where
 
-    return sqrt(var(x, dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction))
+    v = var(x, dim=dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+    zero = v == 0
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
 # --- max / min -----------------------------------------------------------------------------------
@@ -168,7 +177,7 @@ def max(x, dim=None, keepdim=False):
 
     ``max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``.
     """
-    if dim is not None and not isinstance(dim, (int, tuple, list)):
+    if isinstance(dim, Tensor):
         from .unary import maximum
 
         return maximum(x, dim)
@@ -177,7 +186,7 @@ def max(x, dim=None, keepdim=False):
 
 def min(x, dim=None, keepdim=False):
     """``min(x)``: the smallest element; ``min(x, dim)``: a (values, indices) pair along ``dim``."""
-    if dim is not None and not isinstance(dim, (int, tuple, list)):
+    if isinstance(dim, Tensor):
         from .unary import minimum
 
         return minimum(x, dim)
@@ -186,12 +195,12 @@ def min(x, dim=None, keepdim=False):
 
 def amax(x, dim=None, keepdim=False):
     """Largest element over ``dim`` (an int or a tuple); ties share the gradient evenly."""
-    return AmaxAll.apply(x, axis=wrap_dims(dim, x._data.ndim, "amax"), keepdims=keepdim, is_max=True)
+    return AmaxAll.apply(x, axis=_dims(dim, x._data.ndim, "amax"), keepdims=keepdim, is_max=True)
 
 
 def amin(x, dim=None, keepdim=False):
     """Smallest element over ``dim`` (an int or a tuple); ties share the gradient evenly."""
-    return AmaxAll.apply(x, axis=wrap_dims(dim, x._data.ndim, "amin"), keepdims=keepdim, is_max=False)
+    return AmaxAll.apply(x, axis=_dims(dim, x._data.ndim, "amin"), keepdims=keepdim, is_max=False)
 
 
 class _ArgMinMax(Function):
@@ -239,29 +248,23 @@ class Prod(Function):
 
 
 def _prod_others(x, axis):
-    """prod_{j != i} x_j along ``axis`` for every i, without dividing (exact where x has zeros)."""
+    """prod_{j != i} x_j along ``axis`` for every i, in O(n) and exact where x has zeros.
+
+    With p the product of a slice's nonzero x_j and z the sum of its zero x_j (0, but it carries the
+    derivative): no zero: p / x_i; one zero, at k: p at k, z p / x_i elsewhere; two zeros, at k and l:
+    (z - x_k) p = x_l p at k (and likewise at l), 0 elsewhere; three or more: 0. Each branch equals
+    prod_{j != i} x_j to first order, so the double backward is exact too.
+    """
     from .unary import where
 
-    nd = x._data.ndim
-    axes = tuple(range(nd)) if axis is None else axis
-    keep = [d for d in range(nd) if d not in axes]
-    perm = keep + list(axes)
-    xt = x.permute(*perm) if perm != list(range(nd)) else x
-    lead = xt.shape[:len(keep)]
-    n = 1
-    for d in axes:
-        n *= x._data.shape[d]
-    flat = xt.reshape(lead + (n,))
-    eye = x._backend.xp.eye(n, dtype=bool)
-    rows = where(make_tensor(eye, x._backend), 1.0, flat.unsqueeze(-2).expand(*(lead + (n, n))))
-    others = rows.prod(dim=-1)  # (..., n): product of all but the i-th
-    out = others.reshape(xt.shape)
-    if perm != list(range(nd)):
-        inverse = [0] * nd
-        for i, d in enumerate(perm):
-            inverse[d] = i
-        out = out.permute(*inverse)
-    return out
+    zero = x == 0
+    count = sum(zero, dim=axis, keepdim=True)
+    safe = where(zero, 1.0, x)
+    p = Prod.apply(safe, axis=axis, keepdims=True)
+    z = sum(where(zero, x, 0.0), dim=axis, keepdim=True)
+    return where(count == 0, p / safe,
+                 where(count == 1, where(zero, p, z * p / safe),
+                       where(count == 2, where(zero, (z - x) * p, 0.0), 0.0)))
 
 
 def prod(x, dim=None, keepdim=False):
@@ -269,6 +272,8 @@ def prod(x, dim=None, keepdim=False):
     if dim is not None and isinstance(dim, (tuple, list)):
         raise TypeError(f"prod: dim must be an int or None, got {dim!r}")
     axes = None if dim is None else (wrap_dim(dim, x._data.ndim, "prod"),)
+    if x._data.ndim == 0:
+        axes = None
     return Prod.apply(x, axis=axes, keepdims=keepdim)
 
 
@@ -302,7 +307,7 @@ def _reduced_shape(shape, axes):
 def logsumexp(x, dim, keepdim=False):
     """log(sum(exp(x))) over ``dim``, computed stably (shifted by the max)."""
     need_float(x, "logsumexp")
-    return LogSumExp.apply(x, axis=wrap_dims(dim, x._data.ndim, "logsumexp"), keepdims=keepdim)
+    return LogSumExp.apply(x, axis=_dims(dim, x._data.ndim, "logsumexp"), keepdims=keepdim)
 
 
 class Softmax(Function):
@@ -361,10 +366,10 @@ def norm(x, p="fro", dim=None, keepdim=False):
     The gradient at x = 0 is taken as 0 (a subgradient), as in PyTorch.
     """
     from .unary import abs as abs_
-    from .unary import sqrt, where
+    from .unary import sign, sqrt, where
 
     need_float(x, "norm")
-    axes = wrap_dims(dim, x._data.ndim, "norm")
+    axes = _dims(dim, x._data.ndim, "norm")
     if p in ("fro", 2, 2.0):
         sq = sum(x * x, dim=axes, keepdim=keepdim)
         safe = where(sq == 0, 1.0, sq)
@@ -376,10 +381,16 @@ def norm(x, p="fro", dim=None, keepdim=False):
         return amin(a, dim=axes, keepdim=keepdim)
     if p == 1:
         return sum(a, dim=axes, keepdim=keepdim)
-    if p == 0:
-        return sum((x != 0).to(dtype=x.dtype), dim=axes, keepdim=keepdim)
+    if p == 0:  # the number of nonzeros: sign(x)^2 is 1 there, with a zero gradient (as PyTorch's)
+        nz = sign(x)
+        return sum(nz * nz, dim=axes, keepdim=keepdim)
     if not isinstance(p, (int, float)):
         raise ValueError(f"norm: unsupported p={p!r}; use a number, inf, -inf or 'fro'")
-    s = sum(a ** p, dim=axes, keepdim=keepdim)
+    if p > 0:  # |x|^p with a zero gradient at x = 0 (not 0 * inf = nan for p < 1)
+        zero = a == 0
+        a = where(zero, 0.0, where(zero, 1.0, a) ** p)
+    else:
+        a = a ** p
+    s = sum(a, dim=axes, keepdim=keepdim)
     safe = where(s == 0, 1.0, s)
     return where(s == 0, 0.0, safe ** (1.0 / p))

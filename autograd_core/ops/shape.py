@@ -225,15 +225,33 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def unflatten(x, dim, sizes):
+    """Split dimension ``dim`` into ``sizes`` (one of them may be -1)."""
     shape = x._data.shape
     d = wrap_dim(dim, len(shape), "unflatten")
-    return reshape(x, shape[:d] + tuple(sizes) + shape[d + 1:])
+    sizes = tuple(int(s) for s in sizes)
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    if (known != shape[d]) if -1 not in sizes else (known == 0 or shape[d] % known):
+        raise ValueError(f"unflatten: sizes {sizes} don't multiply to {shape[d]}, the size of dim {dim} of a "
+                         f"tensor of shape {tuple(shape)}")
+    return reshape(x, shape[:d] + sizes + shape[d + 1:])
 
 
 def movedim(x, source, destination):
+    """Move dims ``source`` to positions ``destination`` (ints, or sequences of one length); the
+    other dims keep their order."""
     nd = x._data.ndim
-    src = wrap_dim(source, nd, "movedim")
-    dst = wrap_dim(destination, nd, "movedim")
-    order = [d for d in range(nd) if d != src]
-    order.insert(dst, src)
-    return permute(x, *order)
+    src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+    dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {src} and destination {dst} must name the same number of dims")
+    src = [wrap_dim(d, nd, "movedim") for d in src]
+    dst = [wrap_dim(d, nd, "movedim") for d in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim: source {source!r} and destination {destination!r} must name each dim once")
+    order = [None] * nd
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter([d for d in range(nd) if d not in src])
+    return permute(x, *[next(rest) if o is None else o for o in order])

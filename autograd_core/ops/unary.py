@@ -303,12 +303,18 @@ def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # where, not maximum/minimum: a tie with a bound sends the gradient to x, as with scalar bounds
         y = x
         if min is not None:
-            y = maximum(y, min)
+            y = where(y < min, min, y)
         if max is not None:
-            y = minimum(y, max)
+            y = where(y > max, max, y)
         return y
+    for bound in (min, max):  # a float bound makes an integer tensor float32, as in PyTorch
+        if bound is not None:
+            dt = dtypes.scalar_result_type(x._data.dtype, bound)
+            if dt != x._data.dtype:
+                x = x.to(dtype=dt)
     return Clamp.apply(x, lo=min, hi=max)
 
 
@@ -338,6 +344,9 @@ def rsqrt(x):
 
 
 def _pair(a, b, what):
+    if a.__class__ is not Tensor and b.__class__ is Tensor and is_scalar(a):
+        b, a = _pair(b, a, what)
+        return a, b
     if a.__class__ is not Tensor:
         a = as_tensor(a, b if b.__class__ is Tensor else None) if not is_scalar(a) else None
     if b.__class__ is not Tensor:
