@@ -349,3 +349,18 @@ def test_lecture_two_layer_backprop_matches_the_error_formulas():
     numpy.testing.assert_allclose(host(b2.grad), e2, rtol=1e-12)               # dL/db2 = e^(2)
     numpy.testing.assert_allclose(host(W1.grad), numpy.outer(e1, xv), rtol=1e-12)  # dL/dW1_ab = e1_a x_b
     numpy.testing.assert_allclose(host(b1.grad), e1, rtol=1e-12)               # dL/db1_a = e1_a
+
+
+class Leaf(ag.Tensor):
+    """A Tensor subclass, as nn.Parameter is."""
+
+    __slots__ = ()
+
+
+def test_tensor_subclasses_are_leaves_everywhere(device):
+    w = Leaf(ag.tensor([[1.0, 2.0], [3.0, 4.0]], device=device), requires_grad=True)
+    x = ag.tensor([[1.0], [1.0]], device=device)
+    y = (w @ x).sum() + (w * 2.0).sum() + (x.T * w).sum() + ag.maximum(w, 0.0).sum() + w[0].sum()
+    y.backward()
+    assert isinstance(w, Leaf)
+    assert host(w.grad).tolist() == [[6.0, 6.0], [5.0, 5.0]]

@@ -237,14 +237,14 @@ def add(a, b, alpha=1):
     """``a + alpha * b``."""
     if alpha != 1:
         b = mul(b, alpha)
-    if a.__class__ is Tensor:
-        if b.__class__ is Tensor:
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
             return _binary(Add, a, b, "add")
         if is_scalar(b):
             x, c = _scalar_cast(a, b)
             return AddScalar.apply(x, c=c)
         return _binary(Add, a, as_tensor(b, a), "add")
-    if b.__class__ is Tensor:
+    if isinstance(b, Tensor):
         return add(b, a) if is_scalar(a) else _binary(Add, as_tensor(a, b), b, "add")
     return add(as_tensor(a), b)
 
@@ -253,14 +253,14 @@ def sub(a, b, alpha=1):
     """``a - alpha * b``."""
     if alpha != 1:
         b = mul(b, alpha)
-    if a.__class__ is Tensor:
-        if b.__class__ is Tensor:
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
             return _binary(Sub, a, b, "sub")
         if is_scalar(b):
             x, c = _scalar_cast(a, b)
             return AddScalar.apply(x, c=-c)
         return _binary(Sub, a, as_tensor(b, a), "sub")
-    if b.__class__ is Tensor:
+    if isinstance(b, Tensor):
         if is_scalar(a):
             x, c = _scalar_cast(b, a)
             return RSubScalar.apply(x, c=c)
@@ -270,14 +270,14 @@ def sub(a, b, alpha=1):
 
 def mul(a, b):
     """``a * b`` elementwise, with broadcasting."""
-    if a.__class__ is Tensor:
-        if b.__class__ is Tensor:
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
             return _binary(Mul, a, b, "mul")
         if is_scalar(b):
             x, c = _scalar_cast(a, b)
             return MulScalar.apply(x, c=c)
         return _binary(Mul, a, as_tensor(b, a), "mul")
-    if b.__class__ is Tensor:
+    if isinstance(b, Tensor):
         return mul(b, a) if is_scalar(a) else _binary(Mul, as_tensor(a, b), b, "mul")
     return mul(as_tensor(a), b)
 
@@ -288,14 +288,14 @@ def _float_for_div(x):
 
 def div(a, b):
     """``a / b`` (true division: integer tensors give float32, as in PyTorch)."""
-    if a.__class__ is Tensor:
-        if b.__class__ is Tensor:
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
             a, b = promote(a, b, "div")
             return _binary(Div, _float_for_div(a), _float_for_div(b), "div")
         if is_scalar(b):
             return DivScalar.apply(_float_for_div(a), c=_py(b))
         return div(a, as_tensor(b, a))
-    if b.__class__ is Tensor:
+    if isinstance(b, Tensor):
         if is_scalar(a):
             return RDivScalar.apply(_float_for_div(b), c=_py(a))
         return div(as_tensor(a, b), b)
@@ -304,9 +304,9 @@ def div(a, b):
 
 def floor_divide(a, b):
     """``a // b`` (floor division; no gradient)."""
-    if a.__class__ is not Tensor:
-        a = as_tensor(a, b if b.__class__ is Tensor else None)
-    if b.__class__ is not Tensor:
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    if not isinstance(b, Tensor):
         b = as_tensor(b, a).to(dtype=dtypes.scalar_result_type(a.dtype, b)) if is_scalar(b) else as_tensor(b, a)
     a, b = promote(a, b, "floor_divide")
     return _binary(FloorDivide, a, b, "floor_divide")
@@ -314,15 +314,15 @@ def floor_divide(a, b):
 
 def remainder(a, b):
     """``a % b`` with the sign of ``b`` (Python's and PyTorch's convention): a - floor(a/b) * b."""
-    if a.__class__ is not Tensor:
-        a = as_tensor(a, b if b.__class__ is Tensor else None)
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b if isinstance(b, Tensor) else None)
     return sub(a, mul(floor_divide(a, b), b))
 
 
 def pow(a, b):
     """``a ** b`` elementwise."""
-    if a.__class__ is Tensor:
-        if b.__class__ is Tensor:
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
             return _binary(Pow, a, b, "pow")
         if is_scalar(b):
             x, c = _scalar_cast(a, b)
@@ -330,7 +330,7 @@ def pow(a, b):
                 raise ValueError(f"pow: integers to negative integer powers are not allowed (got exponent {c})")
             return PowScalar.apply(x, c=c)
         return _binary(Pow, a, as_tensor(b, a), "pow")
-    if b.__class__ is Tensor:
+    if isinstance(b, Tensor):
         if is_scalar(a):
             x, c = _scalar_cast(b, a)
             return RPowScalar.apply(x, c=c)

@@ -24,11 +24,11 @@ def _make(name, op):
     cls = type(name, (_Compare,), {"op": op, "__doc__": f"y = {op}(a, b) elementwise (bool, no gradient)"})
 
     def compare(a, b):
-        if a.__class__ is not Tensor:
-            if b.__class__ is Tensor and is_scalar(a):
+        if not isinstance(a, Tensor):
+            if isinstance(b, Tensor) and is_scalar(a):
                 return _MIRROR[op](b, a)
-            a = as_tensor(a, b if b.__class__ is Tensor else None)
-        if b.__class__ is not Tensor:
+            a = as_tensor(a, b if isinstance(b, Tensor) else None)
+        if not isinstance(b, Tensor):
             if is_scalar(b):  # a NumPy scalar counts as a Python one (compared in a's dtype, as PyTorch)
                 return _CompareScalar.apply(a, op=op, c=b.item() if hasattr(b, "item") else b)
             b = as_tensor(b, a)
@@ -137,7 +137,7 @@ def any(x, dim=None, keepdim=False):
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when every ``|a - b| <= atol + rtol * |b|`` (a Python bool, as in PyTorch)."""
-    b = as_tensor(b, a) if b.__class__ is not Tensor else b
+    b = as_tensor(b, a) if not isinstance(b, Tensor) else b
     xp = a._backend.xp
     return bool(xp.allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 

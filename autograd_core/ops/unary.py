@@ -258,7 +258,7 @@ class Where(Function):
 # --- the public functions --------------------------------------------------------------------
 def _float_op(cls, what):
     def op(x):
-        if x.__class__ is not Tensor:
+        if not isinstance(x, Tensor):
             x = as_tensor(x)
         if x._data.dtype.kind != "f":
             x = x.to(dtype=dtypes.DEFAULT_FLOAT)  # integer input: computed in float32, as PyTorch does
@@ -344,16 +344,16 @@ def rsqrt(x):
 
 
 def _pair(a, b, what):
-    if a.__class__ is not Tensor and b.__class__ is Tensor and is_scalar(a):
+    if not isinstance(a, Tensor) and isinstance(b, Tensor) and is_scalar(a):
         b, a = _pair(b, a, what)
         return a, b
-    if a.__class__ is not Tensor:
-        a = as_tensor(a, b if b.__class__ is Tensor else None) if not is_scalar(a) else None
-    if b.__class__ is not Tensor:
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b if isinstance(b, Tensor) else None) if not is_scalar(a) else None
+    if not isinstance(b, Tensor):
         b = as_tensor(b, a) if not is_scalar(b) else b
     if a is None:
         raise TypeError(f"{what}: expected at least one tensor operand")
-    if b.__class__ is not Tensor:
+    if not isinstance(b, Tensor):
         b = make_tensor(a._backend.xp.asarray(b, dtype=dtypes.scalar_result_type(a._data.dtype, b)), a._backend)
     return promote(a, b, what)
 
@@ -378,16 +378,16 @@ def minimum(a, b):
 
 def where(condition, a, b):
     """``a`` where ``condition`` holds, else ``b`` (scalars allowed for ``a`` and ``b``)."""
-    if condition.__class__ is not Tensor:
-        condition = as_tensor(condition, a if a.__class__ is Tensor else b if b.__class__ is Tensor else None)
-    ref = a if a.__class__ is Tensor else b if b.__class__ is Tensor else condition
-    if a.__class__ is not Tensor and b.__class__ is not Tensor:
+    if not isinstance(condition, Tensor):
+        condition = as_tensor(condition, a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None)
+    ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else condition
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         dt = dtypes.DEFAULT_FLOAT if isinstance(a, float) or isinstance(b, float) else dtypes.DEFAULT_INT
         a = make_tensor(ref._backend.xp.asarray(a, dtype=dt), ref._backend)
-    if a.__class__ is not Tensor:
+    if not isinstance(a, Tensor):
         a = make_tensor(ref._backend.xp.asarray(a, dtype=dtypes.scalar_result_type(b.dtype, a)), ref._backend) \
             if is_scalar(a) else as_tensor(a, ref)
-    if b.__class__ is not Tensor:
+    if not isinstance(b, Tensor):
         b = make_tensor(ref._backend.xp.asarray(b, dtype=dtypes.scalar_result_type(a.dtype, b)), ref._backend) \
             if is_scalar(b) else as_tensor(b, ref)
     a, b = promote(a, b, "where")
