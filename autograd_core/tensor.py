@@ -424,27 +424,47 @@ class Tensor:
         self._data[...] = self._operand(value, "fill_")
         return self
 
-    def add_(self, other, alpha=1):
-        self._check_inplace("add_")
-        other = self._operand(other, "add_")
-        self._data += other if alpha == 1 else alpha * other
+    def _update(self, what, ufunc, other):
+        """``self = ufunc(self, other)`` in place, with the in-place rules and clear errors."""
+        self._check_inplace(what)
+        other = self._operand(other, what)
+        try:
+            getattr(self._backend.xp, ufunc)(self._data, other, out=self._data)
+        except TypeError:
+            kind = getattr(other, "dtype", type(other).__name__)
+            raise TypeError(f"{what}: the result of a {self.dtype.name} tensor and {kind} can't be stored in place "
+                            f"in the {self.dtype.name} tensor; use the out-of-place form") from None
+        except ValueError:
+            raise ValueError(f"{what}: an operand of shape {tuple(getattr(other, 'shape', ()))} can't be broadcast "
+                             f"to the tensor's shape {tuple(self.shape)} in place") from None
         return self
+
+    def add_(self, other, alpha=1):
+        return self._update("add_", "add", other if alpha == 1 else _scaled(other, alpha))
 
     def sub_(self, other, alpha=1):
-        self._check_inplace("sub_")
-        other = self._operand(other, "sub_")
-        self._data -= other if alpha == 1 else alpha * other
-        return self
+        return self._update("sub_", "subtract", other if alpha == 1 else _scaled(other, alpha))
 
     def mul_(self, other):
-        self._check_inplace("mul_")
-        self._data *= self._operand(other, "mul_")
-        return self
+        return self._update("mul_", "multiply", other)
 
     def div_(self, other):
-        self._check_inplace("div_")
-        self._data /= self._operand(other, "div_")
-        return self
+        return self._update("div_", "true_divide", other)
+
+    # ``x += y``: in place on tensors without a graph (an optimizer step under no_grad); on a tensor
+    # that is part of a graph (``out += identity`` in a residual block) it computes ``x + y`` and
+    # rebinds the name, which is what autograd needs; on a leaf that requires grad it raises.
+    def __iadd__(self, other):
+        return self + other if self.grad_fn is not None else self._update("+=", "add", other)
+
+    def __isub__(self, other):
+        return self - other if self.grad_fn is not None else self._update("-=", "subtract", other)
+
+    def __imul__(self, other):
+        return self * other if self.grad_fn is not None else self._update("*=", "multiply", other)
+
+    def __itruediv__(self, other):
+        return self / other if self.grad_fn is not None else self._update("/=", "true_divide", other)
 
     def clamp_(self, min=None, max=None):
         self._check_inplace("clamp_")
@@ -475,6 +495,10 @@ class Tensor:
         elif self._rg:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def _scaled(other, alpha):
+    return make_tensor(other._data * alpha, other._backend) if isinstance(other, Tensor) else other * alpha
 
 
 class RemovableHandle:

@@ -161,3 +161,28 @@ def test_float64_stays_float64_and_float32_stays_float32(device):
         y = y.exp().log().sqrt().sin().cos().tanh().sigmoid().relu().softplus()
         y.sum().backward()
         assert y.dtype == dt and x.grad.dtype == dt
+
+
+def test_augmented_assignment(device):
+    w = ag.ones(3, device=device, requires_grad=True)
+    ref = w
+    (w * w).sum().backward()
+    with ag.no_grad():
+        w -= 0.5 * w.grad          # in place: the optimizer idiom
+    assert ref is w and host(w).tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w += 1.0
+    x = ag.ones(2, device=device, requires_grad=True)
+    out = x * 2
+    before = out
+    out += x                        # part of a graph: rebinds to out + x (a residual connection)
+    assert out is not before
+    out.sum().backward()
+    assert host(x.grad).tolist() == [3.0, 3.0]
+    i = ag.tensor([1, 2], device=device)
+    with pytest.raises(TypeError, match="int64"):
+        i += 0.5
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        i += ag.tensor([1, 2, 3], device=device)
+    i *= 3
+    assert host(i).tolist() == [3, 6]
