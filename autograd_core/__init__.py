@@ -15,17 +15,52 @@ from backends import Device, available_devices, is_cuda_available
 from backends import parse_device as device
 
 from . import _methods, ops
-from .dtypes import (bool_, double, float, float16, float32, float64, half, int, int8, int16, int32, int64, long,
-                     short, uint8)
+from .dtypes import (
+                     bool_,
+                     double,
+                     float,
+                     float16,
+                     float32,
+                     float64,
+                     half,
+                     int,
+                     int8,
+                     int16,
+                     int32,
+                     int64,
+                     long,
+                     short,
+                     uint8,
+)
 from .engine import backward, grad
-from .factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
-                        ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .factories import (
+                     arange,
+                     as_tensor,
+                     empty,
+                     empty_like,
+                     eye,
+                     from_numpy,
+                     full,
+                     full_like,
+                     linspace,
+                     ones,
+                     ones_like,
+                     rand,
+                     rand_like,
+                     randint,
+                     randn,
+                     randn_like,
+                     randperm,
+                     tensor,
+                     zeros,
+                     zeros_like,
+)
 from .function import Function
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403  (every op: exp, sum, matmul, ...)
-from .serialization import CheckpointError, load, save
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .serialization import CheckpointError, load, save
 from .tensor import Tensor
 
 _methods.attach()

@@ -4,7 +4,7 @@ Kept apart from tensor.py so the data model reads on its own and the op modules 
 Tensor without a cycle.
 """
 
-from . import ops
+from . import factories, ops
 from .tensor import Tensor
 
 
@@ -80,12 +80,42 @@ OPERATORS = {
     "__rmod__": _reflected(ops.remainder), "__pow__": ops.pow, "__rpow__": _reflected(ops.pow),
     "__matmul__": ops.matmul, "__rmatmul__": _reflected(ops.matmul), "__neg__": ops.neg,
     "__pos__": lambda x: x, "__abs__": ops.abs, "__invert__": ops.bitwise_not,
-    "__eq__": _operator(ops.eq), "__ne__": _operator(ops.ne), "__lt__": ops.lt, "__le__": ops.le, "__gt__": ops.gt, "__ge__": ops.ge,
+    "__eq__": _operator(ops.eq), "__ne__": _operator(ops.ne),
+    "__lt__": ops.lt, "__le__": ops.le, "__gt__": ops.gt, "__ge__": ops.ge,
     "__and__": ops.logical_and, "__or__": ops.logical_or, "__xor__": ops.logical_xor,
     "__getitem__": ops.getitem,
 }
 
 PROPERTIES = {"T": ops.T, "mT": ops.mT}
+
+
+def _where(self, condition, other):
+    """``x.where(condition, y)``: x where condition holds, else y (PyTorch's method form)."""
+    return ops.where(condition, self, other)
+
+
+def _new(factory):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return factory(*size, dtype=self.dtype if dtype is None else dtype,
+                       device=self.device if device is None else device, requires_grad=requires_grad)
+
+    method.__name__ = f"new_{factory.__name__}"
+    method.__doc__ = f"A new {factory.__name__} tensor with this tensor's dtype and device (unless given)."
+    return method
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return factories.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                          device=self.device if device is None else device, requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return factories.tensor(data, dtype=self.dtype if dtype is None else dtype,
+                            device=self.device if device is None else device, requires_grad=requires_grad)
+
+
+EXTRA = {"where": _where, "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones),
+         "new_empty": _new(factories.empty), "new_full": _new_full, "new_tensor": _new_tensor}
 
 
 def attach():
@@ -94,6 +124,8 @@ def attach():
     for name, fn in SHAPE_METHODS.items():
         setattr(Tensor, name, _shape_method(fn))
     for name, fn in OPERATORS.items():
+        setattr(Tensor, name, fn)
+    for name, fn in EXTRA.items():
         setattr(Tensor, name, fn)
     for name, fn in PROPERTIES.items():
         setattr(Tensor, name, property(fn, doc=fn.__doc__))

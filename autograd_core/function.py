@@ -28,7 +28,7 @@ output in backward keeps the output array and rebuilds the Tensor with ``self.ou
 import traceback
 
 from .grad_mode import STATE
-from .tensor import Tensor, make_tensor
+from .tensor import make_tensor
 
 _new = object.__new__
 

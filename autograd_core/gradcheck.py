@@ -144,7 +144,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                 return _fail(
                     f"gradcheck: Jacobian mismatch for output {k} with respect to input {i} (shape "
                     f"{tuple(x.shape)}), at input element {_element(x.shape, j)} and output element "
-                    f"{_element(o.shape, m)}: numerical {float(numerical[k][j, m])!r}, analytical {float(analytical[j, m])!r} "
+                    f"{_element(o.shape, m)}: numerical {float(numerical[k][j, m])!r}, "
+                    f"analytical {float(analytical[j, m])!r} "
                     f"({int(bad.sum())} of {bad.size} entries disagree; atol={atol}, rtol={rtol})",
                     raise_exception)
     return True

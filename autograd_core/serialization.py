@@ -37,21 +37,14 @@ import numpy
 import backends
 
 from . import dtypes
+from ._safetensors import NAMES, CheckpointError, check_entries, parse_json, read_arrays, read_header, write_file
 from .tensor import Tensor, make_tensor
 
 __all__ = ["save", "load", "CheckpointError"]
 
 FORMAT, VERSION = "autograd-core", "1"
-MAX_HEADER = 100_000_000  # the safetensors limit; a larger length field means this is not such a file
-_CODES = {"F16": dtypes.float16, "F32": dtypes.float32, "F64": dtypes.float64, "I64": dtypes.int64,
-          "I32": dtypes.int32, "I16": dtypes.int16, "I8": dtypes.int8, "U8": dtypes.uint8, "BOOL": dtypes.bool_}
-_NAMES = {dt: code for code, dt in _CODES.items()}
 _KINDS = ("tensor", "ndarray", "scalar", "bytes")
 _CONTAINERS = ("list", "tuple", "dict")
-
-
-class CheckpointError(ValueError):
-    """A file that ``load`` refuses: empty, truncated, corrupt, or not a checkpoint at all."""
 
 
 # --- save ---------------------------------------------------------------------------------------
@@ -84,7 +77,7 @@ class _Writer:
     def add(self, obj, path, kind, array, backend=None, requires_grad=False):
         if kind == "tensor" and id(obj) in self.by_id:
             return {kind: self.by_id[id(obj)]}
-        if array.dtype.newbyteorder("=") not in _NAMES:  # any byte order: written little-endian
+        if array.dtype.newbyteorder("=") not in NAMES:  # any byte order: written little-endian
             raise TypeError(f"save: cannot store a {kind} of dtype {array.dtype} at{_path_str(path)}; "
                             f"supported dtypes: {dtypes.names()}")
         name = self.name_for(path)
@@ -108,7 +101,7 @@ class _Writer:
             return self.add(obj, path, "tensor", obj._data, obj._backend, obj.requires_grad)
         if isinstance(obj, numpy.ndarray):
             return self.add(obj, path, "ndarray", obj)
-        if isinstance(obj, numpy.generic) and obj.dtype in _NAMES:
+        if isinstance(obj, numpy.generic) and obj.dtype in NAMES:
             return self.add(obj, path, "scalar", numpy.asarray(obj))
         if isinstance(obj, int):
             return int(obj)
@@ -137,7 +130,7 @@ class _Writer:
         header, info, order, offset = {}, {}, [], 0
         for name, (array, backend, kind, rg) in self.entries.items():
             nbytes = int(array.size) * array.dtype.itemsize
-            header[name] = {"dtype": _NAMES[array.dtype.newbyteorder("=")], "shape": [int(s) for s in array.shape],
+            header[name] = {"dtype": NAMES[array.dtype.newbyteorder("=")], "shape": [int(s) for s in array.shape],
                             "data_offsets": [offset, offset + nbytes]}
             info[name] = {"kind": kind, "device": str(backend.device) if backend is not None else "cpu",
                           "requires_grad": bool(rg)}
@@ -148,15 +141,6 @@ class _Writer:
         raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
         raw += b" " * (-len(raw) % 8)
         return raw, order
-
-
-def _write(fh, raw_header, order):
-    fh.write(struct.pack("<Q", len(raw_header)))
-    fh.write(raw_header)
-    for array, backend in order:
-        host = backend.to_host(array) if backend is not None else array
-        host = numpy.ascontiguousarray(host, dtype=host.dtype.newbyteorder("<"))  # little-endian, C order
-        fh.write(memoryview(host.reshape(-1)).cast("B"))
 
 
 def save(obj, f):
@@ -170,7 +154,7 @@ def save(obj, f):
     tree = writer.encode(obj, ())
     raw_header, order = writer.header(tree)
     if hasattr(f, "write") and not isinstance(f, (str, bytes, os.PathLike)):
-        _write(f, raw_header, order)
+        write_file(f, raw_header, order)
         return
     path = os.fspath(f)
     if isinstance(path, bytes):
@@ -183,7 +167,7 @@ def save(obj, f):
         raise FileNotFoundError(f"save: cannot write {path!r}: directory {directory!r} does not exist") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write(fh, raw_header, order)
+            write_file(fh, raw_header, order)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -200,147 +184,6 @@ def save(obj, f):
             os.close(dfd)
         except OSError:
             pass
-
-
-# --- load: reading and checking the file ----------------------------------------------------------
-_SIGNATURES = ((b"PK\x03\x04", "a zip archive (a PyTorch .pt/.pth file or a NumPy .npz?)"),
-               (b"PK\x05\x06", "an empty zip archive"), (b"\x93NUMPY", "a NumPy .npy file"),
-               (b"\x89HDF", "an HDF5 file"), (b"\x1f\x8b", "a gzip-compressed file"))
-
-
-def _sniff(head):
-    """What a file that is not a checkpoint looks like, from its first bytes (or None)."""
-    for signature, what in _SIGNATURES:
-        if head.startswith(signature):
-            return what
-    if head[:1] == b"\x80" and head[1:2] and 2 <= head[1] <= 5:
-        return "a Python pickle (refusing to unpickle: that would run code from the file)"
-    if head.lstrip()[:1] in (b"{", b"["):
-        return "a JSON text file"
-    return "a text file" if head.isascii() and head.decode().isprintable() else None
-
-
-def _read_exact(fh, n, preallocate=True):
-    """Up to ``n`` bytes as a bytearray (shorter only at the end of the file). Without ``preallocate``
-    (a stream of unknown size) the buffer grows as data arrives, so a lying header can't exhaust memory."""
-    buf, got = bytearray(n if preallocate else min(n, 1 << 24)), 0
-    while got < n:
-        if got == len(buf):
-            buf.extend(bytes(min(n - got, len(buf))))
-        with memoryview(buf) as view:
-            k = fh.readinto(view[got:]) if hasattr(fh, "readinto") else None
-            if k is None:
-                chunk = fh.read(len(buf) - got)
-                if isinstance(chunk, str):
-                    raise TypeError("load: the file object is in text mode; open it with 'rb'")
-                k = len(chunk)
-                view[got:got + k] = chunk
-        if not k:
-            return buf[:got]
-        got += k
-    return buf
-
-
-def _json(text):
-    """Strict JSON: duplicate keys and NaN/Infinity (not JSON) are errors."""
-    def pairs(items):
-        out = dict(items)
-        if len(out) != len(items):
-            raise ValueError(f"duplicate key in {[k for k, _ in items]}"[:200])
-        return out
-
-    def constant(word):
-        raise ValueError(f"{word} is not valid JSON")
-
-    return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
-
-
-def _read_header(fh, name, size):
-    """Parse the length field and the JSON header; return (header dict, data size or None)."""
-    first = _read_exact(fh, 8)
-    if len(first) < 8:
-        if not first:
-            raise CheckpointError(f"{name}: the file is empty")
-        looks = _sniff(bytes(first))
-        raise CheckpointError(f"{name}: the file has only {len(first)} bytes, fewer than the 8-byte header-length "
-                              f"field: truncated, or not a checkpoint" + (f" (it looks like {looks})" if looks else ""))
-    n = struct.unpack("<Q", first)[0]
-    if n > MAX_HEADER or n < 2:
-        looks = _sniff(bytes(first))
-        raise CheckpointError(f"{name}: not a safetensors checkpoint" + (f": it looks like {looks}" if looks else
-                              f" (its first 8 bytes give a header length of {n})"))
-    raw = b"" if size is not None and 8 + n > size else _read_exact(fh, n, size is not None)
-    if len(raw) < n:
-        looks = _sniff(bytes(first))
-        raise CheckpointError(f"{name}: " + (f"not a safetensors checkpoint: it looks like {looks} (or " if looks else "")
-                              + f"truncated: the header is {n} bytes but the file has only "
-                              f"{size - 8 if size is not None else len(raw)} after the length field"
-                              + (")" if looks else ""))
-    if raw[:1] != b"{":
-        looks = _sniff(bytes(first))
-        raise CheckpointError(f"{name}: not a safetensors checkpoint (the header does not start with '{{')"
-                              + (f"; it looks like {looks}" if looks else ""))
-    try:
-        header = _json(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise CheckpointError(f"{name}: the header is not valid UTF-8 JSON ({exc})") from None
-    if not isinstance(header, dict):
-        raise CheckpointError(f"{name}: the header must be a JSON object, got {type(header).__name__}")
-    return header, (None if size is None else size - 8 - n)
-
-
-def _check_entries(header, name, data_size):
-    """Validate every tensor entry; return {key: (dtype, shape, begin, end)} in header order."""
-    entries = {}
-    for key, e in header.items():
-        if key == "__metadata__":
-            continue
-        where = f"{name}: tensor {key!r}"
-        if not isinstance(e, dict) or set(e) != {"dtype", "shape", "data_offsets"}:
-            raise CheckpointError(f"{where}: malformed entry {e!r:.120}; expected keys dtype, shape, data_offsets")
-        code, shape, offs = e["dtype"], e["shape"], e["data_offsets"]
-        if code not in _CODES:
-            raise CheckpointError(f"{where}: unknown or unsupported dtype {code!r}; supported: {', '.join(_CODES)}")
-        if not (isinstance(shape, list) and all(type(s) is int and s >= 0 for s in shape)):
-            raise CheckpointError(f"{where}: malformed shape {shape!r}")
-        if not (isinstance(offs, list) and len(offs) == 2 and all(type(o) is int for o in offs)
-                and 0 <= offs[0] <= offs[1]):
-            raise CheckpointError(f"{where}: malformed data_offsets {offs!r}")
-        dt = _CODES[code]
-        expected = math.prod(shape) * dt.itemsize
-        if offs[1] - offs[0] != expected:
-            raise CheckpointError(f"{where}: data_offsets {offs} span {offs[1] - offs[0]} bytes, but dtype {code} "
-                                  f"and shape {shape} need {expected}")
-        if data_size is not None and offs[1] > data_size:
-            raise CheckpointError(f"{name}: truncated: tensor {key!r} needs data bytes up to {offs[1]} but the file "
-                                  f"holds only {data_size}")
-        entries[key] = (dt, tuple(shape), offs[0], offs[1])
-    spans = sorted((b, e, k) for k, (_, _, b, e) in entries.items() if e > b)
-    for (b0, e0, k0), (b1, e1, k1) in zip(spans, spans[1:]):
-        if b1 < e0:
-            raise CheckpointError(f"{name}: tensors {k0!r} and {k1!r} overlap in the data section")
-    return entries
-
-
-def _read_arrays(fh, name, entries, sized):
-    """Host arrays (native byte order) for every entry, read in file order with numpy.frombuffer."""
-    out, pos = {}, 0
-    for key, (dt, shape, begin, end) in sorted(entries.items(), key=lambda kv: kv[1][2]):
-        if begin > pos:  # a gap other writers may leave
-            if len(_read_exact(fh, begin - pos, sized)) < begin - pos:
-                raise CheckpointError(f"{name}: truncated: the data ends before tensor {key!r}")
-            pos = begin
-        buf = _read_exact(fh, end - begin, sized)
-        if len(buf) < end - begin:
-            raise CheckpointError(f"{name}: truncated: tensor {key!r} needs {end - begin} bytes, only {len(buf)} left")
-        pos = max(pos, end)
-        arr = numpy.frombuffer(buf, dtype=dt.newbyteorder("<")).reshape(shape)
-        if not arr.dtype.isnative:  # a big-endian host
-            arr = arr.astype(dt)
-        if dt == dtypes.bool_ and arr.size and arr.view(numpy.uint8).max() > 1:
-            raise CheckpointError(f"{name}: tensor {key!r} has dtype BOOL but holds bytes other than 0 and 1")
-        out[key] = arr
-    return out
 
 
 # --- load: devices and the structure ----------------------------------------------------------------
@@ -378,7 +221,7 @@ def _backend_for(saved, map_location, name, cache):
 
 def _metadata_json(meta, field, name):
     try:
-        return _json(meta[field])
+        return parse_json(meta[field])
     except KeyError:
         raise CheckpointError(f"{name}: malformed metadata: {field!r} is missing") from None
     except (TypeError, ValueError, RecursionError) as exc:
@@ -450,8 +293,8 @@ def load(f, map_location=None):
 
 
 def _load(fh, name, size, map_location):
-    header, data_size = _read_header(fh, name, size)
-    entries = _check_entries(header, name, data_size)
+    header, data_size = read_header(fh, name, size)
+    entries = check_entries(header, name, data_size)
     meta = header.get("__metadata__", {})
     if not isinstance(meta, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items()):
         raise CheckpointError(f"{name}: malformed metadata: __metadata__ must map strings to strings")
@@ -469,7 +312,7 @@ def _load(fh, name, size, map_location):
             raise CheckpointError(f"{name}: malformed metadata for tensor {key!r}: {item!r:.120}")
         if item["kind"] == "tensor":  # resolve every device before reading any data
             devices[key] = _backend_for(item.get("device", "cpu"), map_location, name, cache)
-    arrays = _read_arrays(fh, name, entries, data_size is not None)
+    arrays = read_arrays(fh, name, entries, data_size is not None)
     objects = {}
     for key in entries:  # header order
         arr, kind = arrays[key], info[key]["kind"]

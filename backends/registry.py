@@ -6,10 +6,9 @@ backend as the only one, and asking for ``"cuda"`` then raises an error that say
 
 import functools
 
+from .base import DEFAULT_SEED
 from .device import parse_device
 from .numpy_backend import NumpyBackend
-
-from .base import DEFAULT_SEED
 
 _BACKENDS = {}
 _SEED = [DEFAULT_SEED]

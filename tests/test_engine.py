@@ -282,6 +282,7 @@ def test_retain_grad_accumulates(device):
     assert host(x.grad).tolist() == [16.0, 16.0]
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
 def test_detect_anomaly_names_the_forward_op(device):
     x = ag.tensor([0.0, 1.0], device=device, requires_grad=True)
     with ag.detect_anomaly():

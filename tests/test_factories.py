@@ -302,7 +302,8 @@ def test_linspace_matches_torch(args, device):
 def test_eye_matches_torch(args, device):
     torch = torch_or_skip()
     for dt, tdt in ((ag.float32, torch.float32), (ag.float64, torch.float64)):
-        numpy.testing.assert_array_equal(host(ag.eye(*args, dtype=dt, device=device)), torch.eye(*args, dtype=tdt).numpy())
+        numpy.testing.assert_array_equal(host(ag.eye(*args, dtype=dt, device=device)),
+                                         torch.eye(*args, dtype=tdt).numpy())
 
 
 @pytest.mark.parametrize("size, value", [((2, 3), 1.5), ((4,), -7), ((), 2.0), ((2, 0), 1.0), ((3,), True)], ids=str)

@@ -14,8 +14,8 @@ import pytest
 import autograd_core as ag
 import backends
 from autograd_core import dtypes
-from checks import torch_or_skip
 from autograd_core.serialization import CheckpointError, load, save
+from checks import torch_or_skip
 
 try:
     from hypothesis import given

@@ -186,3 +186,12 @@ def test_augmented_assignment(device):
         i += ag.tensor([1, 2, 3], device=device)
     i *= 3
     assert host(i).tolist() == [3, 6]
+
+
+def test_new_factories_and_where_method(device):
+    x = ag.tensor([1.0, -2.0], dtype=ag.float64, device=device)
+    z = x.new_zeros(3)
+    assert z.dtype == ag.float64 and z.device == x.device and host(z).tolist() == [0.0, 0.0, 0.0]
+    assert x.new_ones((2, 2)).shape == (2, 2) and x.new_full((2,), 7.0).tolist() == [7.0, 7.0]
+    assert x.new_tensor([1, 2]).dtype == ag.float64 and x.new_empty(4).shape == (4,)
+    assert host(x.where(x > 0, ag.zeros_like(x))).tolist() == [1.0, 0.0]

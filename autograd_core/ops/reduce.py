@@ -101,7 +101,6 @@ class AmaxAll(Function):
     """y = max over ``dim`` (or min with ``sign=-1``);  the gradient is split evenly among ties"""
 
     def forward(self, x, axis, keepdims, is_max):
-        xp = self.backend.xp
         y = x.max(axis=axis, keepdims=True) if is_max else x.min(axis=axis, keepdims=True)
         mask = (x == y)
         self.weights = mask / mask.sum(axis=axis, keepdims=True).astype(x.dtype)
