@@ -9,6 +9,7 @@ explicit list of named kernels for what differs between devices:
 ``scatter_add``           ``target[index] += values`` with repeated indices accumulating
 ``manual_seed``, ``get_rng_state``, ``set_rng_state``, ``random``, ``normal``,
 ``integers``, ``permutation``          the device's random generator
+``erf``                   the error function (NumPy has none)
 ``synchronize``           wait for queued work (a no-op on the CPU)
 ``memory_stats``          bytes in use / peak, for benchmarks
 ``from_dlpack``           zero-copy import of another library's array
@@ -42,6 +43,9 @@ class Backend:
         raise NotImplementedError
 
     def scatter_add(self, target, index, values):
+        raise NotImplementedError
+
+    def erf(self, array):
         raise NotImplementedError
 
     # --- randomness -------------------------------------------------------------------------

@@ -8,6 +8,23 @@ from .device import Device
 _STATE_BYTES = 16 + 16 + 1 + 4  # PCG64 state, increment, has_uint32, uinteger
 
 
+def _make_erf():
+    """SciPy's vectorised erf when SciPy is installed; otherwise math.erf element by element (exact
+    in float64, but slow on large arrays)."""
+    try:
+        from scipy.special import erf
+
+        return lambda a: erf(a).astype(a.dtype, copy=False)
+    except ImportError:
+        import math
+
+        scalar = numpy.vectorize(math.erf, otypes=[numpy.float64])
+        return lambda a: scalar(a).astype(a.dtype, copy=False)
+
+
+_erf = _make_erf()
+
+
 class NumpyBackend(Backend):
     name = "cpu"
     xp = numpy
@@ -29,6 +46,9 @@ class NumpyBackend(Backend):
 
     def scatter_add(self, target, index, values):
         numpy.add.at(target, index, values)
+
+    def erf(self, array):
+        return _erf(array)
 
     # --- randomness -------------------------------------------------------------------------
     def manual_seed(self, seed):

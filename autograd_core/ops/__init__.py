@@ -66,6 +66,7 @@ from .unary import (
                       clamp,
                       clip,
                       cos,
+                      erf,
                       exp,
                       expm1,
                       leaky_relu,

@@ -72,6 +72,19 @@ class Sqrt(Function):
         return gy / (self.output(self.y) * 2.0)
 
 
+class Erf(Function):
+    """y = erf(x);  dL/dx = gy * 2 / sqrt(pi) * exp(-x^2)"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return self.backend.erf(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * (exp(-(x * x)) * 1.1283791670955126)
+
+
 class Sin(Function):
     """y = sin(x);  dL/dx = gy * cos(x)"""
 
@@ -275,6 +288,7 @@ log = _float_op(Log, "log")
 log1p = _float_op(Log1p, "log1p")
 sqrt = _float_op(Sqrt, "sqrt")
 sin = _float_op(Sin, "sin")
+erf = _float_op(Erf, "erf")
 cos = _float_op(Cos, "cos")
 tan = _float_op(Tan, "tan")
 tanh = _float_op(Tanh, "tanh")

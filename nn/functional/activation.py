@@ -1,0 +1,71 @@
+"""Activations g(h), the lecture's x = g(h): relu, leaky_relu, sigmoid, tanh, softplus, gelu, cos,
+softmax, log_softmax. Each is the engine's op (with its gradient g'(h)) under PyTorch's name."""
+
+import math
+
+import autograd_core as ag
+from autograd_core import Tensor
+
+
+def _tensor(x, what):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{what}: expected a Tensor, got {type(x).__name__}")
+    return x
+
+
+def relu(input, inplace=False):
+    """g(h) = max(h, 0);  g'(h) = [h > 0] (g'(0) = 0)."""
+    return ag.relu(_tensor(input, "relu"))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """g(h) = h for h > 0, negative_slope * h otherwise."""
+    return ag.leaky_relu(_tensor(input, "leaky_relu"), negative_slope)
+
+
+def sigmoid(input):
+    """g(h) = 1 / (1 + exp(-h));  g'(h) = g(h) (1 - g(h))."""
+    return ag.sigmoid(_tensor(input, "sigmoid"))
+
+
+def tanh(input):
+    """g(h) = tanh(h);  g'(h) = 1 - g(h)^2."""
+    return ag.tanh(_tensor(input, "tanh"))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """g(h) = log(1 + exp(beta h)) / beta;  g'(h) = sigmoid(beta h)."""
+    return ag.softplus(_tensor(input, "softplus"), beta, threshold)
+
+
+def gelu(input, approximate="none"):
+    """g(h) = h * Phi(h), Phi the standard normal CDF: 0.5 h (1 + erf(h / sqrt 2)).
+
+    ``approximate="tanh"``: 0.5 h (1 + tanh(sqrt(2/pi) (h + 0.044715 h^3))).
+    """
+    x = _tensor(input, "gelu")
+    if approximate == "none":
+        return x * (ag.erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
+        return x * (inner.tanh() + 1.0) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def cos(input):
+    """g(h) = cos(h): the lecture's Fourier-features activation;  g'(h) = -sin(h)."""
+    return ag.cos(_tensor(input, "cos"))
+
+
+def softmax(input, dim=None, dtype=None):
+    """exp(h_i) / sum_j exp(h_j) along ``dim`` (computed stably)."""
+    if dim is None:
+        raise TypeError("softmax: pass dim explicitly (e.g. dim=1 for a batch of class scores)")
+    return ag.softmax(_tensor(input, "softmax"), dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    """h_i - logsumexp(h) along ``dim``."""
+    if dim is None:
+        raise TypeError("log_softmax: pass dim explicitly (e.g. dim=1 for a batch of class scores)")
+    return ag.log_softmax(_tensor(input, "log_softmax"), dim, dtype=dtype)

@@ -1,0 +1,54 @@
+"""The affine map of a fully connected layer: h = W x + b, for a batch of rows x."""
+
+from autograd_core import Function, Tensor
+from autograd_core.ops.reduce import sum as _sum
+from autograd_core.ops.shape import reshape
+
+
+class Linear(Function):
+    """h = x W^T + b for x of shape (..., in), W (out, in), b (out,).
+
+    With e = dL/dh (the lecture's error):  dL/dx = e W,  dL/dW = e^T x (summed over the batch),
+    dL/db = sum of e over the batch. One GEMM forward, two backward.
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, w, b=None):
+        y = x @ w.T
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[0], self.inputs[1]
+        gx = gw = gb = None
+        if self._next[0] is not None:
+            gx = gy @ w
+        if self._next[1] is not None:
+            g2 = reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
+            x2 = reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
+            gw = g2.T @ x2
+        if len(self.inputs) == 3 and self._next[2] is not None:
+            gb = _sum(gy, dim=tuple(range(gy.ndim - 1))) if gy.ndim > 1 else gy
+        return (gx, gw, gb) if len(self.inputs) == 3 else (gx, gw)
+
+
+def linear(input, weight, bias=None):
+    """h = input @ weight^T + bias (PyTorch's F.linear)."""
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
+                         f"{tuple(input.shape)}) but the weight expects {weight.shape[1]} (weight shape "
+                         f"{tuple(weight.shape)})")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"linear: bias has shape {tuple(bias.shape)}, expected ({weight.shape[0]},)")
+    if input.dtype != weight.dtype:
+        raise TypeError(f"linear: input dtype {input.dtype.name} does not match weight dtype {weight.dtype.name}")
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
