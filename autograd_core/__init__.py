@@ -15,6 +15,7 @@ from backends import Device, available_devices, is_cuda_available
 from backends import parse_device as device
 
 from . import _methods, ops
+from .checkpoint import load_checkpoint, save_checkpoint
 from .dtypes import (
                      bool_,
                      double,

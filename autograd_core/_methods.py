@@ -49,7 +49,8 @@ METHODS = {
     "all": ops.all, "any": ops.any, "allclose": ops.allclose, "equal": ops.equal,
     # elementwise
     "exp": ops.exp, "expm1": ops.expm1, "log": ops.log, "log1p": ops.log1p, "sqrt": ops.sqrt, "rsqrt": ops.rsqrt,
-    "sin": ops.sin, "erf": ops.erf, "cos": ops.cos, "tan": ops.tan, "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu,
+    "sin": ops.sin, "erf": ops.erf, "cos": ops.cos, "tan": ops.tan, "tanh": ops.tanh, "sigmoid": ops.sigmoid,
+    "relu": ops.relu,
     "leaky_relu": ops.leaky_relu, "softplus": ops.softplus, "clamp": ops.clamp, "clip": ops.clip,
     "maximum": ops.maximum, "minimum": ops.minimum, "sign": ops.sign, "abs": ops.abs, "absolute": ops.abs,
     "square": ops.square, "reciprocal": ops.reciprocal,

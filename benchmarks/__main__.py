@@ -13,10 +13,10 @@ import os
 import platform
 import sys
 
-from . import overhead
+from . import models, overhead
 from .timing import measure
 
-WORKLOADS = {w["name"]: w for w in (overhead.WORKLOAD,)}
+WORKLOADS = {w["name"]: w for w in (overhead.WORKLOAD, models.MLP, models.LENET)}
 
 
 def _torch_available():

@@ -1,0 +1,157 @@
+"""Linear, Identity, Flatten, the activation modules, and nn.init."""
+
+import math
+
+import numpy
+import pytest
+
+import autograd_core as ag
+import nn
+import nn.functional as F
+from checks import check_grads, compare_with_torch, host, rand_array, torch_or_skip
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 4), (2, 3, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_gradients(shape, bias, device):
+    x, w, b = rand_array(shape, 1), rand_array((5, 4), 2), rand_array((5,), 3)
+    if bias:
+        check_grads(lambda x, w, b: F.linear(x, w, b), x, w, b, device=device)
+        compare_with_torch(lambda x, w, b: F.linear(x, w, b),
+                           lambda x, w, b: __import__("torch").nn.functional.linear(x, w, b), x, w, b, device=device)
+    else:
+        check_grads(lambda x, w: F.linear(x, w), x, w, device=device)
+        compare_with_torch(lambda x, w: F.linear(x, w), lambda x, w: __import__("torch").nn.functional.linear(x, w),
+                           x, w, device=device)
+
+
+def test_linear_module_defaults_and_errors(device):
+    lin = nn.Linear(20, 7).to(device)
+    assert lin.weight.shape == (7, 20) and lin.bias.shape == (7,)
+    bound = 1 / math.sqrt(20)
+    assert host(lin.weight).max() <= bound and host(lin.weight).min() >= -bound
+    assert host(lin.bias).max() <= bound
+    assert repr(lin) == "Linear(in_features=20, out_features=7, bias=True)"
+    assert nn.Linear(3, 2, bias=False).bias is None
+    assert list(nn.Linear(3, 2, bias=False).state_dict()) == ["weight"]
+    with pytest.raises(ValueError, match="input has 5 features.*expects 20"):
+        lin(ag.ones(2, 5, device=device))
+    with pytest.raises(TypeError, match="float64.*float32"):
+        lin(ag.ones(2, 20, dtype=ag.float64, device=device))
+    out = nn.Linear(3, 2, dtype=ag.float64)(ag.ones(4, 3, dtype=ag.float64))
+    assert out.dtype == ag.float64
+
+
+def test_linear_float32_grads(device):
+    lin = nn.Linear(4, 3).to(device)
+    x = ag.randn(5, 4, device=device, requires_grad=True)
+    lin(x).sum().backward()
+    assert x.grad.dtype == lin.weight.grad.dtype == lin.bias.grad.dtype == ag.float32
+
+
+def test_flatten_identity_unflatten(device):
+    x = ag.randn(2, 3, 4, 5, device=device)
+    assert nn.Flatten()(x).shape == (2, 60)
+    assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
+    assert nn.Identity(7, k=1)(x) is x
+    assert nn.Unflatten(1, (3, 1))(ag.randn(2, 3, device=device)).shape == (2, 3, 1)
+
+
+ACTIVATIONS = [
+    ("ReLU", {}, rand_array((3, 4), 5)),
+    ("LeakyReLU", {"negative_slope": 0.2}, rand_array((3, 4), 6)),
+    ("Sigmoid", {}, rand_array((3, 4), 7)),
+    ("Tanh", {}, rand_array((3, 4), 8)),
+    ("Softplus", {"beta": 2.0, "threshold": 5.0}, rand_array((3, 4), 9)),
+    ("GELU", {}, rand_array((3, 4), 10)),
+    ("GELU", {"approximate": "tanh"}, rand_array((3, 4), 11)),
+    ("Softmax", {"dim": 1}, rand_array((3, 4), 12)),
+    ("LogSoftmax", {"dim": 0}, rand_array((3, 4), 13)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, x", ACTIVATIONS, ids=[a[0] + str(a[1]) for a in ACTIVATIONS])
+def test_activation_modules(name, kwargs, x, device):
+    torch = torch_or_skip()
+    ours = getattr(nn, name)(**kwargs)
+    theirs = getattr(torch.nn, name)(**kwargs)
+    check_grads(lambda t: ours(t), x, device=device)
+    compare_with_torch(lambda t: ours(t), lambda t: theirs(t), x, device=device)
+    assert repr(ours) == repr(theirs)
+
+
+def test_cos_activation(device):
+    x = rand_array((2, 5), 3)
+    check_grads(lambda t: nn.Cos()(t), x, device=device)
+    numpy.testing.assert_allclose(host(nn.Cos()(ag.tensor(x, device=device))), numpy.cos(x), rtol=1e-12)
+
+
+def test_softmax_needs_dim():
+    with pytest.raises(TypeError, match="dim"):
+        F.softmax(ag.ones(2, 2))
+    with pytest.raises(ValueError, match="approximate"):
+        F.gelu(ag.ones(2), approximate="fast")
+
+
+# --- init ------------------------------------------------------------------------------------------
+def test_calculate_gain_matches_torch():
+    torch = torch_or_skip()
+    for nl, param in [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None),
+                      ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None)]:
+        assert nn.init.calculate_gain(nl, param) == pytest.approx(torch.nn.init.calculate_gain(nl, param))
+    with pytest.raises(ValueError, match="unsupported nonlinearity"):
+        nn.init.calculate_gain("swish")
+
+
+@pytest.mark.parametrize("shape", [(300, 200), (64, 16, 3, 3)])
+def test_init_distributions(shape, device):
+    t = ag.empty(*shape, device=device)
+    fan_in = shape[1] * (9 if len(shape) == 4 else 1)
+    fan_out = shape[0] * (9 if len(shape) == 4 else 1)
+    nn.init.xavier_uniform_(t)
+    a = math.sqrt(6 / (fan_in + fan_out))
+    v = host(t)
+    assert v.max() <= a and v.min() >= -a and v.std() == pytest.approx(a / math.sqrt(3), rel=0.05)
+    nn.init.xavier_normal_(t, gain=2.0)
+    assert host(t).std() == pytest.approx(2 * math.sqrt(2 / (fan_in + fan_out)), rel=0.05)
+    nn.init.kaiming_uniform_(t, nonlinearity="relu")
+    b = math.sqrt(2) * math.sqrt(3 / fan_in)
+    assert host(t).max() <= b and host(t).std() == pytest.approx(b / math.sqrt(3), rel=0.05)
+    nn.init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu")
+    assert host(t).std() == pytest.approx(math.sqrt(2 / fan_out), rel=0.05)
+    nn.init.normal_(t, 1.0, 0.5)
+    assert host(t).mean() == pytest.approx(1.0, abs=0.02)
+    nn.init.uniform_(t, -0.1, 0.3)
+    assert host(t).min() >= -0.1 and host(t).max() < 0.3
+    nn.init.constant_(t, 0.25)
+    assert (host(t) == 0.25).all()
+    nn.init.zeros_(t)
+    assert not host(t).any()
+    nn.init.ones_(t)
+    assert (host(t) == 1).all()
+
+
+def test_orthogonal(device):
+    for shape in [(6, 4), (4, 6), (3, 2, 2)]:
+        t = ag.empty(*shape, dtype=ag.float64, device=device)
+        nn.init.orthogonal_(t, gain=2.0)
+        m = host(t).reshape(shape[0], -1)
+        gram = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+        numpy.testing.assert_allclose(gram, 4.0 * numpy.eye(gram.shape[0]), atol=1e-10)
+
+
+def test_init_is_seeded_and_validated():
+    ag.manual_seed(5)
+    a = host(nn.Linear(4, 4).weight).copy()
+    ag.manual_seed(5)
+    b = host(nn.Linear(4, 4).weight)
+    numpy.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+        nn.init.xavier_uniform_(ag.empty(3))
+    with pytest.raises(ValueError, match="mode"):
+        nn.init.kaiming_normal_(ag.empty(3, 3), mode="fan_avg")
+    with pytest.raises(ValueError, match="std"):
+        nn.init.normal_(ag.empty(3), std=-1.0)
+    p = nn.Parameter(ag.empty(3, 3))
+    nn.init.kaiming_uniform_(p)  # in place on a parameter that requires grad: init runs under no_grad
+    assert p.requires_grad and p.is_leaf
