@@ -10,6 +10,8 @@ explicit list of named kernels for what differs between devices:
 ``manual_seed``, ``get_rng_state``, ``set_rng_state``, ``random``, ``normal``,
 ``integers``, ``permutation``          the device's random generator
 ``erf``                   the error function (NumPy has none)
+``map_coordinates``       interpolate an array at given coordinates (scipy.ndimage / cupyx.scipy.ndimage)
+``im2col``                the sliding windows of an (N, C, H, W) batch, one column per output position
 ``synchronize``           wait for queued work (a no-op on the CPU)
 ``memory_stats``          bytes in use / peak, for benchmarks
 ``from_dlpack``           zero-copy import of another library's array
@@ -46,6 +48,21 @@ class Backend:
         raise NotImplementedError
 
     def erf(self, array):
+        raise NotImplementedError
+
+    def map_coordinates(self, array, coordinates, order=1, mode="constant", cval=0.0):
+        raise NotImplementedError
+
+    def im2col(self, x, kernel, stride, padding, dilation, value=0.0):
+        """The windows of ``x`` (N, C, H, W) as a new C-contiguous array (N, C, kh, kw, OH, OW):
+
+            cols[n, c, i, j, oh, ow] = xpad[n, c, oh * sh + i * dh, ow * sw + j * dw]
+
+        ``xpad`` is ``x`` padded with ``value`` by ``padding = ((top, bottom), (left, right))`` (a
+        negative width crops); ``kernel``, ``stride``, ``dilation`` are (h, w) pairs. The output size
+        is OH = (H + top + bottom - dh (kh - 1) - 1) // sh + 1, likewise OW; the caller checks it is
+        positive. Reshaped to (N, C kh kw, OH OW) it is the right operand of a convolution's GEMM.
+        """
         raise NotImplementedError
 
     # --- randomness -------------------------------------------------------------------------

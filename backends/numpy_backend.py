@@ -50,6 +50,33 @@ class NumpyBackend(Backend):
     def erf(self, array):
         return _erf(array)
 
+    def map_coordinates(self, array, coordinates, order=1, mode="constant", cval=0.0):
+        try:
+            from scipy import ndimage
+        except ImportError:
+            raise ImportError("geometric augmentation (rotation, resized crops) needs SciPy: pip install scipy") from None
+        return ndimage.map_coordinates(array, coordinates, order=order, mode=mode, cval=cval).astype(array.dtype,
+                                                                                                   copy=False)
+
+    def im2col(self, x, kernel, stride, padding, dilation, value=0.0):
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        (top, bottom), (left, right) = padding
+        if min(top, bottom, left, right) < 0:  # negative widths crop
+            h, w = x.shape[2:]
+            x = x[:, :, max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
+            top, bottom, left, right = max(top, 0), max(bottom, 0), max(left, 0), max(right, 0)
+        n, c, h, w = x.shape
+        if top or bottom or left or right:
+            shape = (n, c, h + top + bottom, w + left + right)
+            xp = numpy.zeros(shape, x.dtype) if value == 0 else numpy.full(shape, value, x.dtype)
+            xp[:, :, top:top + h, left:left + w] = x
+            x, h, w = xp, shape[2], shape[3]
+        oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+        s0, s1, s2, s3 = x.strides
+        view = numpy.lib.stride_tricks.as_strided(
+            x, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw), writeable=False)
+        return numpy.ascontiguousarray(view)
+
     # --- randomness -------------------------------------------------------------------------
     def manual_seed(self, seed):
         self._seed = int(seed)

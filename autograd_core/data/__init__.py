@@ -1,0 +1,9 @@
+"""Data: datasets, mini-batch loading and augmentation.
+
+    from autograd_core.data import DataLoader, TensorDataset, transforms, Digits
+"""
+
+from . import transforms
+from .dataloader import DataLoader, default_collate, to_device
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .datasets import CIFAR10, MNIST, DatasetFileError, Digits, FashionMNIST, download_url, read_cifar_bin, read_idx
