@@ -1,13 +1,109 @@
-"""BatchNorm layers.  (Being written.)"""
+"""BatchNorm1d and BatchNorm2d: batch normalization with learnable gamma, beta and running statistics.
 
+    mu_B = 1/m sum_i x_i,  sigma_B^2 = 1/m sum_i (x_i - mu_B)^2,
+    x_hat = (x - mu_B) / sqrt(sigma_B^2 + eps),  y = gamma x_hat + beta      (per channel)
+
+Training mode uses the batch statistics and updates the running ones; evaluation mode uses the
+running statistics (see ``nn.functional.batch_norm``).
+"""
+
+import autograd_core as ag
+
+from . import init
+from .functional.normalization import batch_norm
 from .module import Module
+from .parameter import Parameter
 
 
-class BatchNorm1d(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError
+class _BatchNorm(Module):
+    """Shared by BatchNorm1d/2d. PyTorch's defaults and initialisation: gamma (``weight``) = 1,
+    beta (``bias``) = 0, running_mean = 0, running_var = 1, num_batches_tracked = 0 (int64).
+
+    ``momentum=None`` makes the running statistics a cumulative average (momentum 1/n at the n-th
+    batch). ``track_running_stats=False`` keeps no running statistics (the buffers are None) and
+    normalizes with the batch statistics in evaluation too.
+    """
+
+    _ranks = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features <= 0:
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(ag.empty(num_features, device=device, dtype=dtype))
+            self.bias = Parameter(ag.empty(num_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", ag.zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", ag.ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", ag.tensor(0, dtype=ag.int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            with ag.no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def _check_input(self, input):
+        name = type(self).__name__
+        if not isinstance(input, ag.Tensor):
+            raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+        if input.ndim not in self._ranks:
+            want = " or ".join(f"{r}D" for r in self._ranks)
+            raise ValueError(f"{name}: expected {want} input (got {input.ndim}D input)")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{name}: the input has {input.shape[1]} channels (shape {tuple(input.shape)}) but the "
+                             f"layer was built for num_features={self.num_features}")
+
+    def forward(self, input):
+        self._check_input(input)
+        if self.training and input.numel() // input.shape[1] == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{tuple(input.shape)}")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            with ag.no_grad():
+                self.num_batches_tracked.add_(1)
+            factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+        bn_training = self.training or (self.running_mean is None and self.running_var is None)
+        use_running = not self.training or self.track_running_stats
+        return batch_norm(input, self.running_mean if use_running else None,
+                          self.running_var if use_running else None, self.weight, self.bias, bn_training, factor,
+                          self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
-class BatchNorm2d(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over the C channels of an (N, C) or (N, C, L) input (statistics over N, or N and L)."""
+
+    _ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over the C channels of an (N, C, H, W) input (statistics over N, H and W)."""
+
+    _ranks = (4,)
