@@ -1,0 +1,46 @@
+"""optim: optimizers, learning-rate schedulers, early stopping and gradient clipping, with PyTorch's names.
+
+    import optim
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=50)
+    stopper = optim.EarlyStopping(patience=5, restore_best_weights=True)
+    for epoch in range(50):
+        for x, y in loader:
+            opt.zero_grad()
+            loss_fn(model(x), y).backward()
+            optim.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        sched.step()
+        if stopper.step(evaluate(model), model):
+            break
+
+An optimizer takes an iterable of Tensors (``model.parameters()``) or of param-group dicts; this package
+builds on autograd_core only (it does not import nn). Read ``optimizer`` (the base class) first.
+"""
+
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm
+from .early_stopping import EarlyStopping
+from .lr_scheduler import (
+                           CosineAnnealingLR,
+                           ExponentialLR,
+                           LambdaLR,
+                           LinearLR,
+                           LRScheduler,
+                           MultiStepLR,
+                           ReduceLROnPlateau,
+                           StepLR,
+)
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = [
+    "Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam",
+    "lr_scheduler", "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+    "LinearLR", "ReduceLROnPlateau", "EarlyStopping", "clip_grad_norm_", "clip_grad_value_", "get_total_norm",
+]
