@@ -1,9 +1,318 @@
-"""Convolution: conv1d, conv2d (im2col + one GEMM), and their gradient Functions.  (Being written.)"""
+"""Convolution: conv1d and conv2d as im2col + one GEMM, and their gradients as Functions.
+
+In the lecture's notation a convolution is a linear layer applied at every output position p to
+the window x_p of the input (the columns im2col gathers): h_p = W x_p + b. With e_p = dL/dh_p:
+
+    dL/dW = sum_p e_p x_p^T             (ConvWeight: im2col(x), one GEMM over batch and positions)
+    dL/dx = sum_p W^T e_p put back at the window p   (ConvTranspose: a stride-1 convolution of e,
+                dilated by the stride, with the kernel flipped; or one GEMM W^T e and a gather-sum)
+    dL/db = sum_p e_p
+
+All three are one trilinear form T(x, W, e) = <conv(x, W), e>: each Function is the partial
+derivative of T in one argument, so each one's backward is made of the other two, and gradients of
+every order follow (Conv -> ConvTranspose, ConvWeight -> Conv, ...).
+
+conv1d is conv2d on an image of height 1. Layouts are PyTorch's: input (N, C, H, W) or unbatched
+(C, H, W); weight (out_channels, in_channels / groups, kh, kw).
+"""
+
+import numbers
+
+from autograd_core import Function, Tensor
+from autograd_core.ops.reduce import sum as _sum
+from autograd_core.ops.shape import reshape
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    raise NotImplementedError
+# --- array-level kernels (raw arrays; ``geom`` = (stride, padding, dilation, groups)) --------------
+def _conv_arrays(backend, x, w, geom):
+    """y (N, O, OH, OW) = W (G, O/G, Cg kh kw) @ cols (N, G, Cg kh kw, OH OW): one batched GEMM."""
+    stride, padding, dilation, groups = geom
+    n = x.shape[0]
+    o, cg, kh, kw = w.shape
+    cols = backend.im2col(x, (kh, kw), stride, padding, dilation)
+    oh, ow = cols.shape[4:]
+    xp = backend.xp
+    if groups == 1:
+        y = xp.matmul(w.reshape(o, cg * kh * kw), cols.reshape(n, cg * kh * kw, oh * ow))
+    else:
+        y = xp.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols.reshape(n, groups, cg * kh * kw, oh * ow))
+    return y.reshape(n, o, oh, ow), cols
+
+
+def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
+    """gW (O, Cg, kh, kw) = sum_n g_n cols_n^T, per group (computed as (cols_n g_n^T)^T: measured the
+    fastest arrangement of this contraction for NumPy's batched matmul)."""
+    stride, padding, dilation, groups = geom
+    n, o, oh, ow = g.shape
+    if cols is None:
+        cols = backend.im2col(x, kernel, stride, padding, dilation)
+    kk = kernel[0] * kernel[1]
+    k = cols.shape[1] * kk // groups
+    cols = cols.reshape(n, groups, k, oh * ow)
+    g = g.reshape(n, groups, o // groups, oh * ow)
+    gw = backend.xp.matmul(cols, g.swapaxes(-1, -2)).sum(axis=0)  # (G, Cg kh kw, O/G)
+    return gw.swapaxes(-1, -2).reshape(o, k // kk, kernel[0], kernel[1])
+
+
+def _conv_transpose_arrays(backend, g, w, in_size, geom):
+    """gx (N, C, H, W) = dL/dx of a convolution with output gradient g, by whichever of two
+    gather + one-GEMM forms moves less memory (no scatter, no loop; both give every entry exactly):
+
+    * a stride-1 convolution of g (dilated by the stride, padded) with the flipped kernel, its in/out
+      channels swapped: im2col of g is O kh kw x H W per sample (the default; it wins when O <= C);
+    * one GEMM cols = W^T g first (C kh kw x plane per sample), then col2im as a gather-sum of shifted
+      views: the better choice when O > C (e.g. the first layers of a CNN, 1 -> 6, 6 -> 16 channels).
+    """
+    stride, padding, dilation, groups = geom
+    o, cg, kh, kw = w.shape
+    hp, wp = in_size[0] + sum(padding[0]), in_size[1] + sum(padding[1])
+    im2col_size = o * kh * kw * in_size[0] * in_size[1]
+    gemm_size = cg * groups * kh * kw * (hp * wp + (kh - 1) * dilation[0] * wp + (kw - 1) * dilation[1])
+    if gemm_size < im2col_size:
+        return _conv_transpose_col2im(backend, g, w, in_size, geom)
+    return _conv_transpose_flipped(backend, g, w, in_size, geom)
+
+
+def _conv_transpose_flipped(backend, g, w, in_size, geom):
+    """g dilated by the stride (s - 1 zeros between entries), padded by d (k - 1) - p before (and so
+    that the result has x's size after; a negative width crops), then a stride-1 convolution with
+    the kernel flipped and its in/out channels swapped."""
+    stride, padding, dilation, groups = geom
+    xp = backend.xp
+    n, o, oh, ow = g.shape
+    _, cg, kh, kw = w.shape
+    lens = ((oh - 1) * stride[0] + 1, (ow - 1) * stride[1] + 1)
+    pads = []
+    for size, k, p, d, ln in zip(in_size, (kh, kw), padding, dilation, lens):
+        before = d * (k - 1) - p[0]
+        pads.append((before, size + d * (k - 1) - before - ln))
+    if stride != (1, 1):
+        z = xp.zeros((n, o) + lens, dtype=g.dtype)
+        z[:, :, ::stride[0], ::stride[1]] = g
+        g = z
+    cols = backend.im2col(g, (kh, kw), (1, 1), tuple(pads), dilation)  # (N, O, kh, kw, H, W)
+    og = o // groups
+    wt = w.reshape(groups, og, cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+    wt = wt.reshape(groups, cg, og * kh * kw)
+    hw = in_size[0] * in_size[1]
+    if groups == 1:
+        gx = xp.matmul(wt[0], cols.reshape(n, og * kh * kw, hw))
+    else:
+        gx = xp.matmul(wt, cols.reshape(n, groups, og * kh * kw, hw))
+    return gx.reshape((n, cg * groups) + tuple(in_size))
+
+
+def _conv_transpose_col2im(backend, g, w, in_size, geom):
+    """With the padded input plane flattened row by row (width Wp), window entry (i, j) of the output
+    position at flat index t lands at t + off(i, j), off = i dh Wp + j dw. So: place g (dilated by the
+    stride) in a zero plane of that layout with a margin of max(off) zeros in front; one GEMM gives
+    cols[c, i, j, t] = sum_o W[o, c, i, j] g[o, t]; then gx_pad[c, q] = sum_{i, j} cols[c, i, j, q - off(i, j)],
+    a sum over a strided view (a gather); crop the padding."""
+    stride, padding, dilation, groups = geom
+    xp = backend.xp
+    n, o, oh, ow = g.shape
+    _, cg, kh, kw = w.shape
+    c, og = cg * groups, o // groups
+    (top, bottom), (left, right) = padding
+    hp, wp = in_size[0] + top + bottom, in_size[1] + left + right
+    margin = (kh - 1) * dilation[0] * wp + (kw - 1) * dilation[1]
+    length = margin + hp * wp
+    z = xp.zeros((n, o, length), dtype=g.dtype)
+    z[:, :, margin:].reshape(n, o, hp, wp)[:, :, :oh * stride[0]:stride[0], :ow * stride[1]:stride[1]] = g
+    wt = w.reshape(groups, og, cg * kh * kw).swapaxes(1, 2)  # (G, Cg kh kw, O/G)
+    if groups == 1:
+        cols = xp.matmul(wt[0], z)
+    else:
+        cols = xp.matmul(wt, z.reshape(n, groups, og, length))
+    cols = cols.reshape(n, c, kh, kw, length)
+    s = cols.strides
+    view = xp.lib.stride_tricks.as_strided(
+        cols[:, :, 0, 0, margin:], (n, c, kh, kw, hp * wp),
+        (s[0], s[1], s[2] - dilation[0] * wp * s[4], s[3] - dilation[1] * s[4], s[4]))
+    gx = view.sum(axis=(2, 3)).reshape(n, c, hp, wp)
+    return gx[:, :, top:top + in_size[0], left:left + in_size[1]]
+
+
+# --- the three Functions ------------------------------------------------------------------------
+class Conv(Function):
+    """h = conv(x, W) + b:  h[n, o, p] = sum_{c, i, j} W[o, c, i, j] x_p[n, c, i, j] + b[o].
+
+    With e = dL/dh:  dL/dx = ConvTranspose(e, W),  dL/dW = ConvWeight(x, e),  dL/db = sum_{n, p} e.
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, w, b=None, *, geom, keep_cols=True):
+        y, cols = _conv_arrays(self.backend, x, w, geom)
+        self.geom, self.cols = geom, cols if keep_cols else None  # the columns again serve dL/dW
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[0], self.inputs[1]
+        gx = gw = gb = None
+        if self._next[0] is not None:
+            gx = ConvTranspose.apply(gy, w, geom=self.geom, in_size=x._data.shape[2:])
+        if self._next[1] is not None:
+            gw = ConvWeight.apply(x, gy, geom=self.geom, kernel=w._data.shape[2:], cols=self.cols)
+        if len(self.inputs) == 3:
+            if self._next[2] is not None:
+                gb = _sum(gy, dim=(0, 2, 3))
+            return gx, gw, gb
+        return gx, gw
+
+
+class ConvTranspose(Function):
+    """gx = ConvTranspose(e, W) = dT/dx:
+        gx[n, c, q] = sum_{o, p, i, j: window p covers q at (i, j)} W[o, c, i, j] e[n, o, p]
+
+    Its backward, with v = dL/dgx:  dL/de = conv(v, W),  dL/dW = ConvWeight(v, e).
+    """
+
+    saves_inputs = True
+
+    def forward(self, g, w, *, geom, in_size):
+        self.geom = geom
+        return _conv_transpose_arrays(self.backend, g, w, tuple(in_size), geom)
+
+    def backward(self, v):
+        g, w = self.inputs
+        gg = gw = None
+        if self._next[0] is not None:
+            gg = Conv.apply(v, w, geom=self.geom)
+        if self._next[1] is not None:
+            gw = ConvWeight.apply(v, g, geom=self.geom, kernel=w._data.shape[2:])
+        return gg, gw
+
+
+class ConvWeight(Function):
+    """gW = ConvWeight(x, e) = dT/dW: gW[o, c, i, j] = sum_{n, p} e[n, o, p] x_p[n, c, i, j]  (dL/dW = e x^T).
+
+    Its backward, with w = dL/dgW:  dL/dx = ConvTranspose(e, w),  dL/de = conv(x, w).
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, g, *, geom, kernel, cols=None):
+        self.geom = geom
+        return _conv_weight_arrays(self.backend, x, g, tuple(kernel), geom, cols)
+
+    def backward(self, wbar):
+        x, g = self.inputs
+        gx = gg = None
+        if self._next[0] is not None:
+            gx = ConvTranspose.apply(g, wbar, geom=self.geom, in_size=x._data.shape[2:])
+        if self._next[1] is not None:
+            gg = Conv.apply(x, wbar, geom=self.geom)
+        return gx, gg
+
+
+# --- argument checking --------------------------------------------------------------------------
+def _ntuple(value, n, name, what, minimum):
+    """``value`` (an int or a sequence of ``n`` ints) as an n-tuple of ints >= ``minimum``."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        out = (int(value),) * n
+    elif isinstance(value, (tuple, list)) and len(value) == n and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+        out = tuple(int(v) for v in value)
+    else:
+        raise TypeError(f"{what}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    if any(v < minimum for v in out):
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{what}: {name} must be {kind}, got {value!r}")
+    return out
+
+
+def _fmt(t):
+    return "x".join(str(v) for v in t)
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd, what):
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what}: {name} must be a Tensor, got {type(t).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"{what}: bias must be a Tensor or None, got {type(bias).__name__}")
+    if weight.ndim != nd + 2:
+        raise ValueError(f"{what}: weight must be {nd + 2}-D (out_channels, in_channels / groups, "
+                         f"{', '.join('kh kw'.split()[-nd:])}), got shape {tuple(weight.shape)}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{what}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got shape "
+                         f"{tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"{what}: input dtype {input.dtype.name} does not match {name} dtype {t.dtype.name}")
+    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{what}: groups must be a positive int, got {groups!r}")
+    groups = int(groups)
+    wshape, xshape = tuple(weight.shape), tuple(input.shape)
+    c = xshape[-nd - 1]
+    if weight.shape[0] % groups:
+        raise ValueError(f"{what}: weight has {weight.shape[0]} output channels, which is not divisible by "
+                         f"groups={groups} (weight shape {wshape})")
+    if c != weight.shape[1] * groups:
+        raise ValueError(f"{what}: input has {c} channels, weight expects {weight.shape[1] * groups} (input shape "
+                         f"{xshape}, weight shape {wshape}{f', groups={groups}' if groups > 1 else ''})")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"{what}: bias has shape {tuple(bias.shape)}, expected ({weight.shape[0]},)")
+    stride = _ntuple(stride, nd, "stride", what, 1)
+    dilation = _ntuple(dilation, nd, "dilation", what, 1)
+    kernel = wshape[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{what}: padding='same' is not supported for strided convolutions (stride="
+                                 f"{stride if nd > 1 else stride[0]}); pad explicitly instead")
+            pads = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+        else:
+            raise ValueError(f"{what}: padding must be 'valid', 'same', an int or a tuple of ints, got {padding!r}")
+    else:
+        pads = tuple((p, p) for p in _ntuple(padding, nd, "padding", what, 0))
+    size = tuple(s + a + b for s, (a, b) in zip(xshape[-nd:], pads))
+    extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(e > s for e, s in zip(extent, size)):
+        dil = dilation if nd > 1 else dilation[0]
+        if nd == 1:
+            raise ValueError(f"{what}: the padded input has length {size[0]} but the kernel covers {extent[0]} "
+                             f"(dilation {dil})")
+        raise ValueError(f"{what}: the padded input is {_fmt(size)} but the kernel covers {_fmt(extent)} "
+                         f"(dilation {dil if len(set(dil)) > 1 else dil[0]})")
+    unbatched = input.ndim == nd + 1
+    x = reshape(input, (1,) + xshape) if unbatched else input
+    if nd == 1:  # a height-1 image
+        x = reshape(x, x.shape[:2] + (1,) + x.shape[2:])
+        weight = reshape(weight, wshape[:2] + (1,) + wshape[2:])
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+    geom = (stride, pads, dilation, groups)
+    keep = weight.requires_grad
+    y = Conv.apply(x, weight, geom=geom, keep_cols=keep) if bias is None else \
+        Conv.apply(x, weight, bias, geom=geom, keep_cols=keep)
+    if nd == 1:
+        y = reshape(y, y.shape[:2] + y.shape[3:])
+    return reshape(y, y.shape[1:]) if unbatched else y
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    raise NotImplementedError
+    """2-D convolution (PyTorch's F.conv2d; strictly a cross-correlation, as there):
+
+        h[n, o, i, j] = b[o] + sum_{c, a, e} W[o, c, a, e] xpad[n, g c, i s + a d, j s + e d]
+
+    input (N, C, H, W) or (C, H, W); weight (O, C / groups, kh, kw); bias (O,) or None.
+    ``stride``, ``dilation``: int or pair; ``padding``: int, pair, 'valid' (no padding) or 'same'
+    (stride 1 only; output size = input size; an odd total padding puts the extra row/column at the
+    bottom/right). ``groups`` splits the channels into independent convolutions.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (PyTorch's F.conv1d): h[n, o, i] = b[o] + sum_{c, a} W[o, c, a] xpad[n, c, i s + a d].
+
+    input (N, C, L) or (C, L); weight (O, C / groups, k); the options are those of ``conv2d``.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")

@@ -1,21 +1,271 @@
-"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d.  (Being written.)"""
+"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d (PyTorch's F.* signatures).
+
+Max pooling takes the windows of the input padded with -inf (the backend's im2col), the first
+maximum of each window, and remembers where it was: its gradient is a scatter of dL/dy to those
+positions (``MaxPoolGrad``), whose own gradient is the gather at the same positions. A tie sends
+the gradient to the first maximum in the window (row-major order), as PyTorch's CPU kernel does.
+
+Average pooling is a depthwise convolution (groups = C) with a constant kernel, so its gradients of
+every order are the convolution's; adaptive average pooling is two averaging matrices,
+y = A_h x A_w^T, applied with matmul. 1-D pooling is 2-D pooling of an image of height 1.
+"""
+
+import math
+
+from autograd_core import Function, Tensor, dtypes
+from autograd_core.ops.linalg import matmul
+from autograd_core.ops.shape import reshape
+from autograd_core.tensor import make_tensor
+
+from .conv import Conv, _ntuple
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    raise NotImplementedError
+# --- max pooling ----------------------------------------------------------------------------------
+class MaxPool(Function):
+    """y[n, c, p] = max_{q in window p} x[n, c, q],  idx[n, c, p] = argmax (first), a flat index into H*W.
+
+    dL/dx = MaxPoolGrad(dL/dy, idx): dL/dy[n, c, p] added at x[n, c, idx[n, c, p]].
+    """
+
+    n_outputs = 2
+
+    def forward(self, x, kernel, stride, padding, dilation):
+        xp = self.backend.xp
+        n, c, h, w = x.shape
+        cols = self.backend.im2col(x, kernel, stride, padding, dilation, value=-math.inf)
+        kh, kw, oh, ow = cols.shape[2:]
+        k = kh * kw
+        cols = cols.reshape(n, c, k, oh, ow)
+        y = cols.max(axis=2)
+        # the first maximum's window position: k - max_i (k - i) [cols_i == y] (NaN counts as the maximum);
+        # two fast reductions instead of an argmax over a short axis
+        hit = (cols == y[:, :, None]) | (cols != cols)
+        rank = xp.arange(k, 0, -1, dtype=dtypes.int8 if k < 128 else dtypes.int32).reshape(k, 1, 1)
+        arg = k - (hit * rank).max(axis=2)
+        # flat index into the unpadded H*W plane: offset of window entry i, plus the window's corner
+        ki, kj = xp.divmod(xp.arange(k), kw)
+        offset = (ki * dilation[0] * w + kj * dilation[1]).astype(dtypes.int64, copy=False)
+        corner = (xp.arange(oh) * stride[0] - padding[0][0])[:, None] * w + (xp.arange(ow) * stride[1] - padding[1][0])
+        idx = offset[arg] + corner.astype(dtypes.int64, copy=False)
+        overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+        self.idx, self.in_shape, self.overlap = idx, x.shape, overlap
+        return y, idx
+
+    def backward(self, gy, gidx):
+        return MaxPoolGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, overlap=self.overlap)
+
+
+class MaxPoolGrad(Function):
+    """gx = zeros(in_shape) with gy[n, c, p] added at (n, c, idx[n, c, p]) (overlapping windows accumulate);
+    dL/dgy = MaxPoolGather(dL/dgx, idx): dL/dgx read at (n, c, idx[n, c, p])."""
+
+    def forward(self, gy, idx, in_shape, overlap):
+        xp = self.backend.xp
+        n, c, h, w = in_shape
+        self.idx, self.overlap = idx, overlap
+        flat_idx = idx.reshape(n, c, -1)
+        g = gy.reshape(n, c, -1)
+        if not overlap:  # every input position is the maximum of at most one window
+            gx = xp.zeros((n, c, h * w), dtype=gy.dtype)
+            xp.put_along_axis(gx, flat_idx, g, axis=2)
+        else:
+            offsets = (xp.arange(n * c, dtype=dtypes.int64) * (h * w)).reshape(n, c, 1)
+            gx = xp.zeros(n * c * h * w, dtype=gy.dtype)
+            self.backend.scatter_add(gx, (flat_idx + offsets).reshape(-1), g.reshape(-1))
+        return gx.reshape(in_shape)
+
+    def backward(self, ggx):
+        return MaxPoolGather.apply(ggx, idx=self.idx, overlap=self.overlap)
+
+
+class MaxPoolGather(Function):
+    """y[n, c, p] = x[n, c, idx[n, c, p]];  dL/dx = MaxPoolGrad(dL/dy, idx)."""
+
+    def forward(self, x, idx, overlap):
+        n, c = x.shape[:2]
+        self.idx, self.in_shape, self.overlap = idx, x.shape, overlap
+        y = self.backend.xp.take_along_axis(x.reshape(n, c, -1), idx.reshape(n, c, -1), axis=2)
+        return y.reshape(idx.shape)
+
+    def backward(self, gy):
+        return MaxPoolGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, overlap=self.overlap)
+
+
+# --- shared argument handling ----------------------------------------------------------------------
+def _out_size(size, k, p, s, d, ceil_mode):
+    """PyTorch's pooling output size; with ceil_mode the last window must start inside the input or
+    the left padding."""
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, nd, what):
+    """Validate; return (x as (N, C, H, W), kernel, stride, pads, dilation, out size, unbatched), with
+    the right/bottom padding grown so that the ceil_mode windows fit."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{what}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got shape "
+                         f"{tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+    kernel = _ntuple(kernel_size, nd, "kernel_size", what, 1)
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
+        _ntuple(stride, nd, "stride", what, 1)
+    padding_arg, dilation_arg = padding, dilation
+    padding = _ntuple(padding, nd, "padding", what, 0)
+    dilation = _ntuple(dilation, nd, "dilation", what, 1)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError(f"{what}: padding should be at most half of the kernel size, got padding={padding_arg!r} "
+                         f"and kernel_size={kernel_size!r}")
+    size = tuple(input.shape[-nd:])
+    out = tuple(_out_size(*a, ceil_mode) for a in zip(size, kernel, padding, stride, dilation))
+    if any(o < 1 for o in out):
+        padded = "x".join(str(s + 2 * p) for s, p in zip(size, padding))
+        extent = "x".join(str(d * (k - 1) + 1) for k, d in zip(kernel, dilation))
+        raise ValueError(f"{what}: the pooling window covers {extent} but the padded input is only {padded} "
+                         f"(input shape {tuple(input.shape)}, kernel_size={kernel_size!r}, padding={padding_arg!r}, "
+                         f"dilation={dilation_arg!r})")
+    pads = tuple((p, max(p, (o - 1) * s + d * (k - 1) + 1 - sz - p))
+                 for sz, k, p, s, d, o in zip(size, kernel, padding, stride, dilation, out))
+    unbatched = input.ndim == nd + 1
+    x = reshape(input, (1,) + tuple(input.shape)) if unbatched else input
+    if nd == 1:
+        x = reshape(x, tuple(x.shape[:2]) + (1,) + tuple(x.shape[2:]))
+        kernel, stride, dilation, pads, out = (1,) + kernel, (1,) + stride, (1,) + dilation, ((0, 0),) + pads, \
+            (1,) + out
+        padding = (0,) + padding
+    return x, kernel, stride, padding, pads, dilation, out, unbatched
+
+
+def _restore(y, nd, unbatched):
+    if nd == 1:
+        y = reshape(y, tuple(y.shape[:2]) + tuple(y.shape[3:]))
+    return reshape(y, tuple(y.shape[1:])) if unbatched else y
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, what):
+    x, kernel, stride, _, pads, dilation, _, unbatched = _pool_args(input, kernel_size, stride, padding, dilation,
+                                                                    ceil_mode, nd, what)
+    y, idx = MaxPool.apply(x, kernel=kernel, stride=stride, padding=pads, dilation=dilation)
+    y = _restore(y, nd, unbatched)
+    if not return_indices:
+        return y
+    return y, _restore(idx, nd, unbatched)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    raise NotImplementedError
+    """y[n, c, i, j] = max of x over the window at (i s - p, j s - p) of size kernel_size (dilated by
+    ``dilation``; padding counts as -inf). ``stride`` defaults to ``kernel_size``; ``padding`` is at most
+    half the kernel; ``ceil_mode`` rounds the output size up (a last partial window, starting inside
+    the input or the left padding). ``return_indices`` also returns each maximum's flat index into
+    the H*W plane (int64), as PyTorch. dL/dx: dL/dy added at each window's first maximum.
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2, "max_pool2d")
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """1-D max pooling of (N, C, L) or (C, L): ``max_pool2d`` on an image of height 1."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1, "max_pool1d")
+
+
+# --- average pooling ----------------------------------------------------------------------------------
+def _counts(size, k, p, s, o, include_pad):
+    """Per output position along one dim: how many window entries the divisor counts (PyTorch's rule:
+    the window clipped to the padded input, or to the input itself without count_include_pad)."""
+    counts = []
+    for i in range(o):
+        start = i * s - p
+        end = min(start + k, size + p)
+        if not include_pad:
+            start, end = max(start, 0), min(end, size)
+        counts.append(end - start)
+    return counts
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, what):
+    x, kernel, stride, padding, pads, dilation, out, unbatched = _pool_args(input, kernel_size, stride, padding, 1,
+                                                                           ceil_mode, nd, what)
+    xp, backend = x._backend.xp, x._backend
+    c = x.shape[1]
+    dt = x.dtype
+    geom = (stride, pads, dilation, c)
+    scale = None
+    if divisor_override is not None:
+        if not isinstance(divisor_override, int) or isinstance(divisor_override, bool) or divisor_override == 0:
+            raise ValueError(f"{what}: divisor_override must be a non-zero int, got {divisor_override!r}")
+        value = 1.0 / divisor_override
+    else:
+        ch, cw = (_counts(x.shape[2 + i], kernel[i], padding[i], stride[i], out[i], count_include_pad)
+                  for i in range(2))
+        if all(v == kernel[0] for v in ch) and all(v == kernel[1] for v in cw):
+            value = 1.0 / (kernel[0] * kernel[1])
+        else:  # windows of different sizes: sum, then divide by each window's count
+            value = 1.0
+            counts = xp.asarray(ch, dtype=dt)[:, None] * xp.asarray(cw, dtype=dt)[None, :]
+            scale = make_tensor((1.0 / counts).astype(dt, copy=False), backend)
+    weight = make_tensor(xp.full((c, 1) + kernel, value, dtype=dt), backend)
+    y = Conv.apply(x, weight, geom=geom, keep_cols=False)
+    if scale is not None:
+        y = y * scale
+    return _restore(y, nd, unbatched)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """y[n, c, i, j] = (sum of x over the window at (i s - p, j s - p)) / divisor; the divisor is the
+    window's size (clipped to the padded input), or only its entries inside the input with
+    ``count_include_pad=False``, or ``divisor_override``. A depthwise convolution with a constant
+    kernel, so dL/dx = ConvTranspose(dL/dy / divisor, 1).
+    """
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2,
+                     "avg_pool2d")
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    raise NotImplementedError
+    """1-D average pooling of (N, C, L) or (C, L): ``avg_pool2d`` on an image of height 1."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1, "avg_pool1d")
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
-    raise NotImplementedError
+# --- adaptive average pooling ---------------------------------------------------------------------------
+def _averaging_matrix(xp, size, out, dt):
+    """A (out, size): row i averages x[floor(i size / out) : ceil((i + 1) size / out)]."""
+    i = xp.arange(out)
+    start = (i * size) // out
+    end = ((i + 1) * size + out - 1) // out
+    j = xp.arange(size)
+    inside = (j[None, :] >= start[:, None]) & (j[None, :] < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dt)
 
 
 def adaptive_avg_pool2d(input, output_size):
-    raise NotImplementedError
+    """y = A_h x A_w^T per (n, c): window i covers rows floor(i H / OH) to ceil((i + 1) H / OH) - 1 (and
+    likewise columns), so windows may overlap when the sizes don't divide. ``output_size``: int or
+    pair; None keeps that dimension's size. dL/dx = A_h^T (dL/dy) A_w.
+    """
+    what = "adaptive_avg_pool2d"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{what}: expected a 3-D (unbatched) or 4-D (batched) input, got shape {tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+    h, w = input.shape[-2:]
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"{what}: output_size must be an int or a pair, got {output_size!r}")
+    sizes = tuple(s if s is not None else d for s, d in zip(sizes, (h, w)))
+    if any(not isinstance(s, int) or isinstance(s, bool) or s < 1 for s in sizes):
+        raise ValueError(f"{what}: output_size must be positive ints (or None), got {output_size!r}")
+    if h == 0 or w == 0:
+        raise ValueError(f"{what}: the input must have a non-empty spatial size, got shape {tuple(input.shape)}")
+    xp, backend = input._backend.xp, input._backend
+    y = input
+    if sizes[1] != w:
+        y = matmul(y, make_tensor(_averaging_matrix(xp, w, sizes[1], input.dtype).T.copy(), backend))
+    if sizes[0] != h:
+        y = matmul(make_tensor(_averaging_matrix(xp, h, sizes[0], input.dtype), backend), y)
+    return input.clone() if y is input else y
