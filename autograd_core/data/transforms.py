@@ -135,7 +135,7 @@ def _padding(padding):
     raise ValueError(f"padding must be an int, (left/right, top/bottom) or (left, top, right, bottom), got {padding}")
 
 
-def _warp(a, backend, src_y, src_x, fill):
+def _warp(a, backend, src_y, src_x, fill, mode="constant"):
     """Sample every image of ``a`` (n, c, h, w) at source coordinates (n, H, W): one bilinear call."""
     xp = backend.xp
     n, c = a.shape[:2]
@@ -145,7 +145,7 @@ def _warp(a, backend, src_y, src_x, fill):
     yy = xp.broadcast_to(src_y[:, None].astype(a.dtype), (n, c, oh, ow))
     xx = xp.broadcast_to(src_x[:, None].astype(a.dtype), (n, c, oh, ow))
     coords = xp.stack([nn_, cc, yy, xx])
-    return backend.map_coordinates(a, coords, order=1, mode="constant", cval=fill)
+    return backend.map_coordinates(a, coords, order=1, mode=mode, cval=fill)
 
 
 class RandomRotation:
@@ -180,6 +180,27 @@ class RandomRotation:
 
     def __repr__(self):
         return f"RandomRotation(degrees={self.degrees})"
+
+
+class Resize:
+    """Resize every image to ``size`` (bilinear, pixel centres aligned as torchvision's resize)."""
+
+    def __init__(self, size):
+        self.size = _pair(size, "Resize")
+
+    def __call__(self, x):
+        a, backend, single = _batch(x, "Resize")
+        xp = backend.xp
+        n, _, h, w = a.shape
+        oh, ow = self.size
+        gy = (numpy.arange(oh) + 0.5) * (h / oh) - 0.5
+        gx = (numpy.arange(ow) + 0.5) * (w / ow) - 0.5
+        src_y = xp.asarray(numpy.broadcast_to(gy[None, :, None], (n, oh, ow)))
+        src_x = xp.asarray(numpy.broadcast_to(gx[None, None, :], (n, oh, ow)))
+        return _out(_warp(a, backend, src_y, src_x, 0.0, mode="nearest"), backend, single)
+
+    def __repr__(self):
+        return f"Resize(size={self.size})"
 
 
 class RandomResizedCrop:
