@@ -86,9 +86,9 @@ class NumpyBackend(Backend):
         try:
             from scipy import ndimage
         except ImportError:
-            raise ImportError("geometric augmentation (rotation, resized crops) needs SciPy: pip install scipy") from None
-        return ndimage.map_coordinates(array, coordinates, order=order, mode=mode, cval=cval).astype(array.dtype,
-                                                                                                   copy=False)
+            raise ImportError("geometric augmentation (rotation, resizing) needs SciPy: pip install scipy") from None
+        out = ndimage.map_coordinates(array, coordinates, order=order, mode=mode, cval=cval)
+        return out.astype(array.dtype, copy=False)
 
     def im2col(self, x, kernel, stride, padding, dilation, value=0.0):
         (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation

@@ -106,7 +106,8 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """U(-b, b), b = gain * sqrt(3 / fan)  (He et al., 2015)."""
     fan = _fan(tensor, mode)
     if fan == 0:
-        raise ValueError(f"kaiming_uniform_: can't initialise a tensor with zero elements (shape {tuple(tensor.shape)})")
+        raise ValueError(f"kaiming_uniform_: can't initialise a tensor with zero elements "
+                         f"(shape {tuple(tensor.shape)})")
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound)
 

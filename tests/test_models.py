@@ -6,7 +6,6 @@ import numpy
 import pytest
 
 import autograd_core as ag
-import nn
 import nn.functional as F
 from checks import host
 from nn.models import MLP, LeNet5, RandomFeatures, resnet18, resnet34, resnet50, resnet101, resnet152, vgg16, vgg16_bn
