@@ -1,31 +1,31 @@
-"""``python -m benchmarks``: time training steps of our engine and of PyTorch, side by side.
+"""``python -m benchmarks``: the main job. Trains LeNet-5 on the bundled Digits on every available device
+(to >= 98% held-out accuracy), then times training steps of the MLP, LeNet-5, ResNet-18 and the per-op
+overhead chain on every device, ours and PyTorch's side by side when torch is installed.
 
-    python -m benchmarks                       # every workload on every available device
-    python -m benchmarks --workloads overhead --device cpu --out results/
+    python -m benchmarks                                  # everything, default sizes (~2 minutes on 2 CPU cores)
+    python -m benchmarks --device cuda --workloads resnet18 --batch-size 128
+    python -m benchmarks --full --out results/            # more repeats
 
-Prints a table (median, min, max, ratio to torch in the same run) and writes ``results.json``.
+Prints a table (median, min, max, ratio to torch), and writes results.json and benchmark.png to --out.
+Timing: warm-up runs first, the device synchronised before every clock read, medians reported.
 """
 
 import argparse
-import datetime
-import json
 import os
-import platform
 import sys
 
-from . import models, overhead
+from . import models, overhead, report
 from .timing import measure
 
-WORKLOADS = {w["name"]: w for w in (overhead.WORKLOAD, models.MLP, models.LENET)}
+WORKLOADS = {w["name"]: w for w in (models.MLP, models.LENET, models.RESNET18, overhead.WORKLOAD)}
 
 
-def _torch_available():
+def _torch_available(device):
     try:
-        import torch  # noqa: F401
-
-        return True
+        import torch
     except ImportError:
         return False
+    return not str(device).startswith("cuda") or torch.cuda.is_available()
 
 
 def _sync(device, framework):
@@ -40,49 +40,29 @@ def _sync(device, framework):
     return backends.get_backend(device).synchronize
 
 
-def run(workloads, devices, repeats=None, with_torch=True):
+def time_workloads(workloads, devices, repeats=None, batch_size=None, with_torch=True, full=False):
     rows = []
     for name in workloads:
         w = WORKLOADS[name]
         for device in devices:
-            frameworks = ["ours"] + (["torch"] if with_torch else [])
+            kind = "cuda" if str(device).startswith("cuda") else "cpu"
+            batch = w["batch_size"][kind] if batch_size is None or w["batch_size"][kind] is None else batch_size
+            n = repeats or (w["repeats"] * (3 if full else 1))
             results = {}
-            for fw in frameworks:
-                step = w[fw](device)
-                t = measure(step, sync=_sync(device, fw), warmup=w["warmup"], repeats=repeats or w["repeats"])
+            for fw in ("ours", "torch"):
+                if fw == "torch" and not (with_torch and _torch_available(device)):
+                    results[fw] = None
+                    continue
+                step = w[fw](device, batch)
+                t = measure(step, sync=_sync(device, fw), warmup=w["warmup"], repeats=n)
                 results[fw] = {k: (v * w["scale"] if k != "n" else v) for k, v in t.items()}
-            row = {"workload": name, "device": device, "unit": w["unit"], "description": w["description"],
-                   "ours": results["ours"], "torch": results.get("torch")}
+            row = {"workload": name, "device": str(device), "batch_size": batch, "unit": w["unit"],
+                   "description": w["description"], "ours": results["ours"], "torch": results["torch"]}
             if row["torch"]:
                 row["ratio"] = row["ours"]["median"] / row["torch"]["median"]
             rows.append(row)
+            print(report.format_table([row]).splitlines()[-1], flush=True)
     return rows
-
-
-def format_table(rows):
-    head = f"{'workload':<12}{'device':<8}{'unit':<8}{'ours median':>12}{'min':>9}{'max':>9}" \
-           f"{'torch median':>14}{'ratio':>8}"
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        o, t = r["ours"], r["torch"]
-        torch_cols = f"{t['median']:>14.2f}{r['ratio']:>7.2f}x" if t else f"{'-':>14}{'-':>8}"
-        lines.append(f"{r['workload']:<12}{r['device']:<8}{r['unit']:<8}{o['median']:>12.2f}{o['min']:>9.2f}"
-                     f"{o['max']:>9.2f}{torch_cols}")
-    return "\n".join(lines)
-
-
-def environment():
-    import numpy
-
-    env = {"date": datetime.date.today().isoformat(), "python": platform.python_version(),
-           "numpy": numpy.__version__, "machine": platform.machine(), "processor": platform.processor(),
-           "cpu_count": os.cpu_count()}
-    if _torch_available():
-        import torch
-
-        env["torch"] = torch.__version__
-        env["torch_threads"] = torch.get_num_threads()
-    return env
 
 
 def main(argv=None):
@@ -90,11 +70,15 @@ def main(argv=None):
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", action="append", help="cpu, cuda, cuda:N (repeatable; default: all available)")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS), help=f"comma-separated: {', '.join(WORKLOADS)}")
-    parser.add_argument("--steps", type=int, default=None, help="timed repeats per measurement")
+    parser.add_argument("--device", action="append", help="cpu, cuda, cuda:N (repeatable; default: every available)")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help=f"comma-separated timing workloads: {', '.join(WORKLOADS)} (default: all)")
+    parser.add_argument("--batch-size", type=int, help="batch size for the model workloads (default: per workload)")
+    parser.add_argument("--steps", type=int, help="timed repeats per measurement (default: per workload)")
+    parser.add_argument("--full", action="store_true", help="three times the repeats")
+    parser.add_argument("--no-train", action="store_true", help="skip the Digits training demo")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
-    parser.add_argument("--out", default="benchmarks/out", help="folder for results.json")
+    parser.add_argument("--out", default="benchmarks/out", help="folder for results.json and benchmark.png")
     args = parser.parse_args(argv)
 
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
@@ -103,19 +87,37 @@ def main(argv=None):
         parser.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
     devices = args.device or backends.available_devices()
     for d in devices:
-        backends.get_backend(d)  # fails early, with the reason, for an unavailable device
-    with_torch = _torch_available() and not args.no_torch
-    if not with_torch and not args.no_torch:
+        try:
+            backends.get_backend(d)
+        except Exception as exc:
+            parser.error(str(exc))
+    if args.batch_size is not None and args.batch_size < 1:
+        parser.error("--batch-size must be positive")
+    with_torch = not args.no_torch
+    if with_torch and not _torch_available("cpu"):
         print("PyTorch is not installed: timing our engine only (pip install torch for the comparison)")
 
-    rows = run(workloads, devices, repeats=args.steps, with_torch=with_torch)
-    print(format_table(rows))
+    training = []
+    if not args.no_train:
+        from .train_digits import train_lenet_on_digits
+
+        for device in devices:
+            run = train_lenet_on_digits(device)
+            print(f"LeNet-5 on Digits, {device}: {run['accuracy']:.2%} held-out accuracy after {run['epochs']} epochs "
+                  f"({run['seconds']:.1f} s){'' if run['reached'] else ' -- below the 98% target'}", flush=True)
+            training.append(run)
+
+    print(report.format_table([]))
+    rows = time_workloads(workloads, devices, args.steps, args.batch_size, with_torch, args.full)
     os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "results.json")
-    with open(path, "w") as f:
-        json.dump({"environment": environment(), "results": rows}, f, indent=2)
-    print(f"wrote {path}")
-    return 0
+    env = report.environment(devices)
+    report.write_json(os.path.join(args.out, "results.json"), env, training, rows)
+    png = os.path.join(args.out, "benchmark.png")
+    if report.write_png(png, training, rows):
+        print(f"wrote {os.path.join(args.out, 'results.json')} and {png}")
+    else:
+        print(f"wrote {os.path.join(args.out, 'results.json')} (install matplotlib for the plot)")
+    return 0 if all(run["reached"] for run in training) else 1
 
 
 if __name__ == "__main__":

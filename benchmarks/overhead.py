@@ -8,7 +8,7 @@ STATEMENTS = 100
 OPS = 2 * STATEMENTS
 
 
-def ours_step(device):
+def ours_step(device, batch_size=None):
     import autograd_core as ag
 
     x0 = ag.ones(16, device=device, requires_grad=True)
@@ -23,7 +23,7 @@ def ours_step(device):
     return step
 
 
-def torch_step(device):
+def torch_step(device, batch_size=None):
     import torch
 
     x0 = torch.ones(16, device=device, requires_grad=True)
@@ -45,6 +45,7 @@ WORKLOAD = {
     "scale": 1e6 / OPS,  # seconds per step -> microseconds per primitive op
     "ours": ours_step,
     "torch": torch_step,
+    "batch_size": {"cpu": None, "cuda": None},
     "repeats": 200,
     "warmup": 20,
 }
