@@ -33,6 +33,7 @@ from .dtypes import (
                      short,
                      uint8,
 )
+from .dlpack import from_dlpack
 from .engine import backward, grad
 from .factories import (
                      arange,

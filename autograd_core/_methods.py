@@ -4,7 +4,7 @@ Kept apart from tensor.py so the data model reads on its own and the op modules 
 Tensor without a cycle.
 """
 
-from . import factories, ops
+from . import dlpack, factories, ops
 from .tensor import Tensor
 
 
@@ -115,7 +115,7 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
                             device=self.device if device is None else device, requires_grad=requires_grad)
 
 
-EXTRA = {"where": _where, "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones),
+EXTRA = {"__dlpack__": dlpack.tensor_dlpack, "__dlpack_device__": dlpack.tensor_dlpack_device, "where": _where, "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones),
          "new_empty": _new(factories.empty), "new_full": _new_full, "new_tensor": _new_tensor}
 
 
