@@ -16,6 +16,7 @@ from backends import parse_device as device
 
 from . import _methods, ops
 from .checkpoint import load_checkpoint, save_checkpoint
+from .dlpack import from_dlpack
 from .dtypes import (
                      bool_,
                      double,
@@ -33,7 +34,6 @@ from .dtypes import (
                      short,
                      uint8,
 )
-from .dlpack import from_dlpack
 from .engine import backward, grad
 from .factories import (
                      arange,

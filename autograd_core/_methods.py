@@ -115,8 +115,9 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
                             device=self.device if device is None else device, requires_grad=requires_grad)
 
 
-EXTRA = {"__dlpack__": dlpack.tensor_dlpack, "__dlpack_device__": dlpack.tensor_dlpack_device, "where": _where, "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones),
-         "new_empty": _new(factories.empty), "new_full": _new_full, "new_tensor": _new_tensor}
+EXTRA = {"__dlpack__": dlpack.tensor_dlpack, "__dlpack_device__": dlpack.tensor_dlpack_device, "where": _where,
+         "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones), "new_empty": _new(factories.empty),
+         "new_full": _new_full, "new_tensor": _new_tensor}
 
 
 def attach():

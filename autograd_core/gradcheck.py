@@ -11,6 +11,10 @@ backward of a one-hot ``grad_output``. They must agree to ``atol + rtol * |numer
 ``fast_mode=True`` checks one random direction instead: ``v^T J u`` both ways, for random unit
 ``u`` (inputs) and ``v`` (outputs), so large inputs cost two forward passes per input and one
 backward. Run it in float64: float32 finite differences are too coarse (a warning says so).
+
+It works on every device: inputs are perturbed in place on their device, and the outputs and
+gradients are copied to the host (``backend.to_host``, deliberately: one copy per evaluation) to be
+compared there; the random directions and weights go the other way through ``backend.from_host``.
 """
 
 import warnings
@@ -61,7 +65,6 @@ def _perturbed(func, inputs, x, flat_index, direction, eps):
     """Outputs at x + eps * direction and x - eps * direction (direction: one element, or an array)."""
     arr = x._data
     original = arr.copy()
-    xp = x._backend.xp
     try:
         if direction is None:
             at = _element(arr.shape, flat_index)
@@ -70,7 +73,7 @@ def _perturbed(func, inputs, x, flat_index, direction, eps):
             arr[at] = original[at] - eps
             minus = _evaluate(func, inputs)
         else:
-            d = xp.asarray(direction.reshape(arr.shape), dtype=arr.dtype)
+            d = x._backend.from_host(direction.reshape(arr.shape).astype(arr.dtype))
             arr[...] = original + eps * d
             plus = _evaluate(func, inputs)
             arr[...] = original - eps * d
@@ -87,7 +90,7 @@ def _analytical_vjp(outputs, diff_inputs, weights):
         return [numpy.zeros(x.shape) for x in diff_inputs]
     grads = grad([o for o, _ in used],
                  diff_inputs,
-                 grad_outputs=[make_tensor(o._backend.xp.asarray(w.reshape(o.shape), dtype=o.dtype), o._backend)
+                 grad_outputs=[make_tensor(o._backend.from_host(w.reshape(o.shape).astype(o.dtype)), o._backend)
                                for o, w in used],
                  retain_graph=True, allow_unused=True)
     result = []
@@ -186,7 +189,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         outputs = _float_outputs(func(*inputs))
     if grad_outputs is None:
         rng = numpy.random.default_rng(seed + 1)
-        grad_outputs = tuple(make_tensor(o._backend.xp.asarray(rng.standard_normal(o.shape), dtype=o.dtype),
+        grad_outputs = tuple(make_tensor(o._backend.from_host(rng.standard_normal(o.shape).astype(o.dtype)),
                                          o._backend).requires_grad_() for o in outputs)
     else:
         grad_outputs = _as_tuple(grad_outputs)

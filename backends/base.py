@@ -12,15 +12,33 @@ explicit list of named kernels for what differs between devices:
 ``erf``                   the error function (NumPy has none)
 ``map_coordinates``       interpolate an array at given coordinates (scipy.ndimage / cupyx.scipy.ndimage)
 ``im2col``                the sliding windows of an (N, C, H, W) batch, one column per output position
+``col2im``                im2col's adjoint: each pixel gets the sum of the column entries copied from it
+``max_pool2d``            window maxima and the flat index of each window's first maximum
+``max_pool2d_backward``   the gradient sent back to those indices (overlapping windows accumulate)
 ``synchronize``           wait for queued work (a no-op on the CPU)
-``memory_stats``          bytes in use / peak, for benchmarks
+``memory_stats``          {"allocated_bytes", "reserved_bytes", "peak_bytes"} (None where not tracked)
 ``from_dlpack``           zero-copy import of another library's array
 ========================  ===========================================================
 
 A backend knows nothing of Tensor: it speaks arrays only.
+
+Capability flags let op code pick the algorithm that suits a device without naming it:
+``native_col2im`` is True where ``col2im`` is a fused kernel (the GPU's gather), so a convolution's
+input gradient is best one GEMM into columns plus ``col2im``; on the CPU other forms are faster.
 """
 
+import numpy
+
 DEFAULT_SEED = 67280421310721
+
+
+def check_integer_range(low, high, dtype):
+    """Raise ValueError when [low, high) does not fit the integer/bool ``dtype`` (a numpy dtype)."""
+    if dtype.kind in "iub":
+        info = numpy.iinfo(dtype) if dtype.kind != "b" else None
+        lo, hi = (0, 2) if info is None else (info.min, info.max + 1)
+        if low < lo or high > hi:
+            raise ValueError(f"randint: the range [{low}, {high}) does not fit dtype {dtype.name} ([{lo}, {hi}))")
 
 
 class Backend:
@@ -30,6 +48,7 @@ class Backend:
     xp = None  # the array namespace
     array_type = None  # the concrete array class of this device
     device = None  # a backends.Device
+    native_col2im = False  # col2im is one fused kernel (see the module docstring)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.device}>"
@@ -63,6 +82,30 @@ class Backend:
         is OH = (H + top + bottom - dh (kh - 1) - 1) // sh + 1, likewise OW; the caller checks it is
         positive. Reshaped to (N, C kh kw, OH OW) it is the right operand of a convolution's GEMM.
         """
+        raise NotImplementedError
+
+    def col2im(self, cols, in_size, stride, padding, dilation):
+        """The adjoint of ``im2col`` (value 0): ``cols`` (N, C, kh, kw, OH, OW) summed back into a new
+        (N, C, H, W) array, ``(H, W) = in_size``:
+
+            out[n, c, y, x] = sum of cols[n, c, i, j, oh, ow] over oh sh + i dh - top = y, ow sw + j dw - left = x
+
+        with ``stride``, ``padding`` and ``dilation`` as in ``im2col`` (entries that fall in the padding
+        are dropped; pixels that a negative padding cropped get 0). So <im2col(x), cols> = <x, col2im(cols)>.
+        """
+        raise NotImplementedError
+
+    def max_pool2d(self, x, kernel, stride, padding, dilation):
+        """(y, idx) for x (N, C, H, W): y[n, c, oh, ow] = the maximum of x over the window at
+        (oh sh - top, ow sw - left) (``padding`` as in ``im2col``, non-negative, counting as -inf),
+        idx = its flat index y * W + x in the H*W plane (int64), the first maximum in row-major window
+        order on ties; NaN counts as the maximum. (A window whose entries inside x are all -inf: the GPU
+        kernel, like PyTorch, gives the first entry inside x; the CPU's may give a padded position.)"""
+        raise NotImplementedError
+
+    def max_pool2d_backward(self, gy, idx, in_shape, kernel, stride, padding, dilation):
+        """gx (``in_shape``) = zeros with gy[n, c, p] added at (n, c, idx[n, c, p]): the gradient of
+        ``max_pool2d``; where windows overlap, one pixel may receive several terms."""
         raise NotImplementedError
 
     # --- randomness -------------------------------------------------------------------------

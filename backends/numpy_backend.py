@@ -1,11 +1,15 @@
-"""The CPU backend: NumPy arrays, a PCG64 generator."""
+"""The CPU backend: NumPy arrays, a PCG64 generator.
+
+The window kernels (im2col, col2im, max pooling) are written once against an array module ``xp``
+at the end of this file; the GPU backend reuses them for dtypes its CUDA kernels do not cover.
+"""
 
 import os
 import sys
 
 import numpy
 
-from .base import DEFAULT_SEED, Backend
+from .base import DEFAULT_SEED, Backend, check_integer_range
 from .device import Device
 
 _STATE_BYTES = 16 + 16 + 1 + 4  # PCG64 state, increment, has_uint32, uinteger
@@ -91,23 +95,16 @@ class NumpyBackend(Backend):
         return out.astype(array.dtype, copy=False)
 
     def im2col(self, x, kernel, stride, padding, dilation, value=0.0):
-        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-        (top, bottom), (left, right) = padding
-        if min(top, bottom, left, right) < 0:  # negative widths crop
-            h, w = x.shape[2:]
-            x = x[:, :, max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
-            top, bottom, left, right = max(top, 0), max(bottom, 0), max(left, 0), max(right, 0)
-        n, c, h, w = x.shape
-        if top or bottom or left or right:
-            shape = (n, c, h + top + bottom, w + left + right)
-            xp = numpy.zeros(shape, x.dtype) if value == 0 else numpy.full(shape, value, x.dtype)
-            xp[:, :, top:top + h, left:left + w] = x
-            x, h, w = xp, shape[2], shape[3]
-        oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
-        s0, s1, s2, s3 = x.strides
-        view = numpy.lib.stride_tricks.as_strided(
-            x, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw), writeable=False)
-        return numpy.ascontiguousarray(view)
+        return im2col_strided(numpy, x, kernel, stride, padding, dilation, value)
+
+    def col2im(self, cols, in_size, stride, padding, dilation):
+        return col2im_sliced(numpy, cols, in_size, stride, padding, dilation)
+
+    def max_pool2d(self, x, kernel, stride, padding, dilation):
+        return max_pool2d_windows(numpy, x, kernel, stride, padding, dilation)
+
+    def max_pool2d_backward(self, gy, idx, in_shape, kernel, stride, padding, dilation):
+        return max_pool2d_backward_scatter(self, gy, idx, in_shape, kernel, stride, padding, dilation)
 
     # --- randomness -------------------------------------------------------------------------
     def manual_seed(self, seed):
@@ -153,11 +150,8 @@ class NumpyBackend(Backend):
 
     def integers(self, low, high, shape, dtype):
         dtype = numpy.dtype(dtype)
+        check_integer_range(low, high, dtype)
         if dtype.kind in "iub":
-            info = numpy.iinfo(dtype) if dtype.kind != "b" else None
-            lo, hi = (0, 2) if info is None else (info.min, info.max + 1)
-            if low < lo or high > hi:
-                raise ValueError(f"randint: the range [{low}, {high}) does not fit dtype {dtype.name} ([{lo}, {hi}))")
             if dtype.kind == "b":
                 return self.generator.integers(low, high, size=shape).astype(dtype)
             return self.generator.integers(low, high, size=shape, dtype=dtype)
@@ -171,7 +165,96 @@ class NumpyBackend(Backend):
         pass
 
     def memory_stats(self):
-        return {"allocated_bytes": None, "peak_bytes": None}
+        return {"allocated_bytes": None, "reserved_bytes": None, "peak_bytes": None}  # not tracked on the CPU
 
     def from_dlpack(self, obj):
         return numpy.from_dlpack(obj)
+
+
+# --- array-module-generic kernels (``xp`` is numpy here; the GPU backend reuses them as fallbacks) ----
+def im2col_strided(xp, x, kernel, stride, padding, dilation, value=0.0):
+    """``Backend.im2col`` as a copy of a strided view of the padded input."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (top, bottom), (left, right) = padding
+    if min(top, bottom, left, right) < 0:  # negative widths crop
+        h, w = x.shape[2:]
+        x = x[:, :, max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
+        top, bottom, left, right = max(top, 0), max(bottom, 0), max(left, 0), max(right, 0)
+    n, c, h, w = x.shape
+    if top or bottom or left or right:
+        shape = (n, c, h + top + bottom, w + left + right)
+        xpad = xp.zeros(shape, x.dtype) if value == 0 else xp.full(shape, value, x.dtype)
+        xpad[:, :, top:top + h, left:left + w] = x
+        x, h, w = xpad, shape[2], shape[3]
+    oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+    s0, s1, s2, s3 = x.strides
+    # (no writeable=False: CuPy's as_strided has no such keyword; the view is copied at once anyway)
+    view = xp.lib.stride_tricks.as_strided(x, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw))
+    return xp.ascontiguousarray(view)
+
+
+def col2im_sliced(xp, cols, in_size, stride, padding, dilation):
+    """``Backend.col2im`` as kh * kw strided slice-adds into the padded plane (vectorised over the batch,
+    channels and positions; the GPU has a gather kernel instead), then the crop to (H, W)."""
+    n, c, kh, kw, oh, ow = cols.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    h, w = in_size
+    (top, bottom), (left, right) = padding
+    ct, cb, cl, cr = max(-top, 0), max(-bottom, 0), max(-left, 0), max(-right, 0)  # cropped from x
+    pt, pl = max(top, 0), max(left, 0)
+    hc, wc = h - ct - cb, w - cl - cr  # the part of x the windows see
+    plane = xp.zeros((n, c, hc + pt + max(bottom, 0), wc + pl + max(right, 0)), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            plane[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
+    inner = plane[:, :, pt:pt + hc, pl:pl + wc]
+    if (hc, wc) == (h, w):
+        return xp.ascontiguousarray(inner)
+    out = xp.zeros((n, c, h, w), dtype=cols.dtype)
+    out[:, :, ct:ct + hc, cl:cl + wc] = inner
+    return out
+
+
+def max_pool2d_windows(xp, x, kernel, stride, padding, dilation):
+    """``Backend.max_pool2d`` from the windows padded with -inf (im2col) and two fast reductions."""
+    n, c, h, w = x.shape
+    cols = im2col_strided(xp, x, kernel, stride, padding, dilation, value=-numpy.inf)
+    kh, kw, oh, ow = cols.shape[2:]
+    k = kh * kw
+    cols = cols.reshape(n, c, k, oh, ow)
+    y = cols.max(axis=2)
+    # the first maximum's window position: k - max_i (k - i) [cols_i == y] (NaN counts as the maximum);
+    # two fast reductions instead of an argmax over a short axis
+    hit = (cols == y[:, :, None]) | (cols != cols)
+    rank = xp.arange(k, 0, -1, dtype=numpy.int8 if k < 128 else numpy.int32).reshape(k, 1, 1)
+    arg = k - (hit * rank).max(axis=2)
+    # flat index into the unpadded H*W plane: offset of window entry i, plus the window's corner
+    ki, kj = xp.divmod(xp.arange(k), kw)
+    offset = (ki * dilation[0] * w + kj * dilation[1]).astype(numpy.int64, copy=False)
+    corner = (xp.arange(oh) * stride[0] - padding[0][0])[:, None] * w + (xp.arange(ow) * stride[1] - padding[1][0])
+    top, left = padding[0][0], padding[1][0]
+    if top or left or padding[0][1] or padding[1][1]:
+        empty = y == -numpy.inf  # every entry inside x is -inf: a padded -inf may have come first
+        if empty.any():  # take the first entry inside x instead, as PyTorch (and the GPU kernel) do
+            rows = (xp.arange(oh) * stride[0] - top)[None, :, None] + (ki * dilation[0])[:, None, None]
+            cols_x = (xp.arange(ow) * stride[1] - left)[None, None, :] + (kj * dilation[1])[:, None, None]
+            inside = (rows >= 0) & (rows < h) & (cols_x >= 0) & (cols_x < w)  # (k, oh, ow)
+            arg = xp.where(empty, k - (inside * rank).max(axis=0), arg)
+    idx = offset[arg] + corner.astype(numpy.int64, copy=False)
+    return y, idx
+
+
+def max_pool2d_backward_scatter(backend, gy, idx, in_shape, kernel, stride, padding, dilation):
+    """``Backend.max_pool2d_backward``: a put where windows cannot overlap, else a scatter-add."""
+    xp = backend.xp
+    n, c, h, w = in_shape
+    flat_idx = idx.reshape(n, c, -1)
+    g = gy.reshape(n, c, -1)
+    if all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel)):  # disjoint windows
+        gx = xp.zeros((n, c, h * w), dtype=gy.dtype)
+        xp.put_along_axis(gx, flat_idx, g, axis=2)
+    else:
+        offsets = (xp.arange(n * c, dtype=numpy.int64) * (h * w)).reshape(n, c, 1)
+        gx = xp.zeros(n * c * h * w, dtype=gy.dtype)
+        backend.scatter_add(gx, (flat_idx + offsets).reshape(-1), g.reshape(-1))
+    return gx.reshape(in_shape)

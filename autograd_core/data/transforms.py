@@ -4,7 +4,8 @@ Each transform takes a float tensor of images, ``(N, C, H, W)`` or a single ``(C
 returns a new tensor (no graph). Random transforms draw one set of parameters per image from a
 Generator (``generator=``, default: the global one seeded by ``manual_seed``), so the same seed
 gives the same augmentation. Geometric warps use SciPy's ``ndimage.map_coordinates`` on the CPU
-and CuPy's on a GPU (bilinear, zero fill), called once per batch.
+and CuPy's on a GPU (bilinear, zero fill), called once per batch. The per-image parameters are drawn
+on the host and copied to the images' device with ``backend.from_host`` (a few numbers per image).
 """
 
 import numpy
@@ -87,7 +88,7 @@ class RandomHorizontalFlip:
     def __call__(self, x):
         a, backend, single = _batch(x, "RandomHorizontalFlip")
         flip = (self.generator or default_generator()).random(a.shape[0]) < self.p
-        mask = backend.xp.asarray(flip).reshape(-1, 1, 1, 1)
+        mask = backend.from_host(flip).reshape(-1, 1, 1, 1)
         return _out(backend.xp.where(mask, a[..., ::-1], a), backend, single)
 
     def __repr__(self):
@@ -114,8 +115,8 @@ class RandomCrop:
         if h > hp or w > wp:
             raise ValueError(f"RandomCrop: crop size {(h, w)} is larger than the padded image {(hp, wp)}")
         gen = self.generator or default_generator()
-        oy = xp.asarray(gen.integers(0, hp - h + 1, n))
-        ox = xp.asarray(gen.integers(0, wp - w + 1, n))
+        oy = backend.from_host(gen.integers(0, hp - h + 1, n))
+        ox = backend.from_host(gen.integers(0, wp - w + 1, n))
         rows = oy[:, None] + xp.arange(h)[None, :]
         cols = ox[:, None] + xp.arange(w)[None, :]
         out = a[xp.arange(n)[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # (n, h, w, c)
@@ -169,7 +170,7 @@ class RandomRotation:
         angles = (self.generator or default_generator()).random(n) * (hi - lo) + lo
         if not numpy.any(angles):
             return _out(a.copy(), backend, single)
-        theta = xp.asarray(numpy.deg2rad(angles)).reshape(n, 1, 1)
+        theta = backend.from_host(numpy.deg2rad(angles)).reshape(n, 1, 1)
         cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
         y = xp.arange(h, dtype=xp.float64).reshape(1, h, 1) - cy
         x_ = xp.arange(w, dtype=xp.float64).reshape(1, 1, w) - cx
@@ -193,10 +194,10 @@ class Resize:
         xp = backend.xp
         n, _, h, w = a.shape
         oh, ow = self.size
-        gy = (numpy.arange(oh) + 0.5) * (h / oh) - 0.5
-        gx = (numpy.arange(ow) + 0.5) * (w / ow) - 0.5
-        src_y = xp.asarray(numpy.broadcast_to(gy[None, :, None], (n, oh, ow)))
-        src_x = xp.asarray(numpy.broadcast_to(gx[None, None, :], (n, oh, ow)))
+        gy = (xp.arange(oh) + 0.5) * (h / oh) - 0.5
+        gx = (xp.arange(ow) + 0.5) * (w / ow) - 0.5
+        src_y = xp.broadcast_to(gy.reshape(1, oh, 1), (n, oh, ow))
+        src_x = xp.broadcast_to(gx.reshape(1, 1, ow), (n, oh, ow))
         return _out(_warp(a, backend, src_y, src_x, 0.0, mode="nearest"), backend, single)
 
     def __repr__(self):
@@ -238,10 +239,10 @@ class RandomResizedCrop:
         top, left, bh, bw = self._boxes(n, h, w, self.generator or default_generator())
         oh, ow = self.size
         # output pixel centres mapped into the box (align_corners=False, as torchvision's resize)
-        gy = (numpy.arange(oh) + 0.5)[None, :] * (bh[:, None] / oh) - 0.5 + top[:, None]
+        gy = (numpy.arange(oh) + 0.5)[None, :] * (bh[:, None] / oh) - 0.5 + top[:, None]  # (n, oh), on the host
         gx = (numpy.arange(ow) + 0.5)[None, :] * (bw[:, None] / ow) - 0.5 + left[:, None]
-        src_y = xp.asarray(numpy.broadcast_to(gy[:, :, None], (n, oh, ow)))
-        src_x = xp.asarray(numpy.broadcast_to(gx[:, None, :], (n, oh, ow)))
+        src_y = xp.broadcast_to(backend.from_host(gy).reshape(n, oh, 1), (n, oh, ow))
+        src_x = xp.broadcast_to(backend.from_host(gx).reshape(n, 1, ow), (n, oh, ow))
         return _out(_warp(a, backend, src_y, src_x, 0.0), backend, single)
 
     def __repr__(self):
@@ -270,10 +271,10 @@ class ColorJitter:
         gen = self.generator or default_generator()
         out = a
         if self.brightness:
-            f = xp.asarray(self._factors(n, self.brightness, gen), dtype=a.dtype).reshape(n, 1, 1, 1)
+            f = backend.from_host(self._factors(n, self.brightness, gen).astype(a.dtype)).reshape(n, 1, 1, 1)
             out = xp.clip(out * f, 0, 1)
         if self.contrast:
-            f = xp.asarray(self._factors(n, self.contrast, gen), dtype=a.dtype).reshape(n, 1, 1, 1)
+            f = backend.from_host(self._factors(n, self.contrast, gen).astype(a.dtype)).reshape(n, 1, 1, 1)
             if c == 3:
                 weights = xp.asarray([0.299, 0.587, 0.114], dtype=a.dtype).reshape(1, 3, 1, 1)
                 grey = (out * weights).sum(axis=1, keepdims=True)

@@ -234,13 +234,12 @@ class Prod(Function):
     def forward(self, x, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
         self.y = x.prod(axis=axis, keepdims=keepdims)
-        self.has_zero = bool((x == 0).any())
         return self.y
 
     def backward(self, gy):
         x = self.inputs[0]
         g = _expand_back(gy, x._data.shape, self.axis, self.keepdims)
-        if not self.has_zero:
+        if not bool((x._data == 0).any()):  # a small sync, in backward only (the forward never waits)
             y = _expand_back(self.output(self.y), x._data.shape, self.axis, self.keepdims)
             return g * y / x
         return g * _prod_others(x, self.axis)

@@ -12,6 +12,11 @@ All three are one trilinear form T(x, W, e) = <conv(x, W), e>: each Function is 
 derivative of T in one argument, so each one's backward is made of the other two, and gradients of
 every order follow (Conv -> ConvTranspose, ConvWeight -> Conv, ...).
 
+Where the input gradient's array work runs depends on the backend's capability flag
+``backend.native_col2im``: the GPU (a fused col2im gather kernel, cuBLAS GEMMs) always takes one GEMM
+into columns plus col2im; the CPU (NumPy) keeps the forms measured fastest there: stride phases for
+strided convolutions, else the flipped-kernel convolution or GEMM + a col2im by strided views.
+
 conv1d is conv2d on an image of height 1. Layouts are PyTorch's: input (N, C, H, W) or unbatched
 (C, H, W); weight (out_channels, in_channels / groups, kh, kw).
 """
@@ -63,14 +68,18 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
 
 
 def _conv_transpose_arrays(backend, g, w, in_size, geom):
-    """gx (N, C, H, W) = dL/dx of a convolution with output gradient g, by whichever of two
-    gather + one-GEMM forms moves less memory (no scatter, no loop; both give every entry exactly):
+    """gx (N, C, H, W) = dL/dx of a convolution with output gradient g. Where the backend has a fused
+    col2im (``backend.native_col2im``, the GPU): one GEMM into columns and col2im (``_conv_transpose_gemm``).
+    On the CPU: stride phases for strided convolutions, otherwise whichever of two gather + one-GEMM
+    forms moves less memory (no scatter, no loop; both give every entry exactly):
 
     * a stride-1 convolution of g (dilated by the stride, padded) with the flipped kernel, its in/out
       channels swapped: im2col of g is O kh kw x H W per sample (the default; it wins when O <= C);
     * one GEMM cols = W^T g first (C kh kw x plane per sample), then col2im as a gather-sum of shifted
       views: the better choice when O > C (e.g. the first layers of a CNN, 1 -> 6, 6 -> 16 channels).
     """
+    if backend.native_col2im:
+        return _conv_transpose_gemm(backend, g, w, in_size, geom)
     stride, padding, dilation, groups = geom
     if stride != (1, 1) and dilation == (1, 1) and groups == 1:
         return _conv_transpose_phases(backend, g, w, in_size, geom)
@@ -81,6 +90,22 @@ def _conv_transpose_arrays(backend, g, w, in_size, geom):
     if gemm_size < im2col_size:
         return _conv_transpose_col2im(backend, g, w, in_size, geom)
     return _conv_transpose_flipped(backend, g, w, in_size, geom)
+
+
+def _conv_transpose_gemm(backend, g, w, in_size, geom):
+    """cols[n, c, i, j, p] = sum_o W[o, c, i, j] g[n, o, p] (one GEMM, per group), then gx = col2im(cols):
+    every pixel gathers the column entries of the windows that cover it (the GPU's deterministic
+    gather kernel; no dilated zeros, no stride phases)."""
+    stride, padding, dilation, groups = geom
+    n, o, oh, ow = g.shape
+    _, cg, kh, kw = w.shape
+    xp = backend.xp
+    if groups == 1:
+        cols = xp.matmul(w.reshape(o, cg * kh * kw).T, g.reshape(n, o, oh * ow))
+    else:
+        wt = w.reshape(groups, o // groups, cg * kh * kw).swapaxes(1, 2)  # (G, Cg kh kw, O/G)
+        cols = xp.matmul(wt, g.reshape(n, groups, o // groups, oh * ow))
+    return backend.col2im(cols.reshape(n, cg * groups, kh, kw, oh, ow), in_size, stride, padding, dilation)
 
 
 def _phase_taps(r, k, p, s, out_len, in_len):

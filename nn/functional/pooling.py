@@ -1,8 +1,10 @@
 """Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d (PyTorch's F.* signatures).
 
-Max pooling takes the windows of the input padded with -inf (the backend's im2col), the first
-maximum of each window, and remembers where it was: its gradient is a scatter of dL/dy to those
-positions (``MaxPoolGrad``), whose own gradient is the gather at the same positions. A tie sends
+Max pooling takes the maximum of each window and remembers where it was (the first maximum): its
+gradient is a scatter of dL/dy to those positions (``MaxPoolGrad``), whose own gradient is the gather
+at the same positions. Both array steps are backend kernels (``max_pool2d``, ``max_pool2d_backward``):
+on the CPU the windows padded with -inf (im2col) and two reductions, then a put or a scatter-add; on
+the GPU one CUDA kernel each, the backward a deterministic gather (one thread per input pixel). A tie sends
 the gradient to the first maximum in the window (row-major order), as PyTorch's CPU kernel does.
 
 Average pooling is a depthwise convolution (groups = C) with a constant kernel, so its gradients of
@@ -10,9 +12,7 @@ every order are the convolution's; adaptive average pooling is two averaging mat
 y = A_h x A_w^T, applied with matmul. 1-D pooling is 2-D pooling of an image of height 1.
 """
 
-import math
-
-from autograd_core import Function, Tensor, dtypes
+from autograd_core import Function, Tensor
 from autograd_core.ops.linalg import matmul
 from autograd_core.ops.shape import reshape
 from autograd_core.tensor import make_tensor
@@ -30,65 +30,37 @@ class MaxPool(Function):
     n_outputs = 2
 
     def forward(self, x, kernel, stride, padding, dilation):
-        xp = self.backend.xp
-        n, c, h, w = x.shape
-        cols = self.backend.im2col(x, kernel, stride, padding, dilation, value=-math.inf)
-        kh, kw, oh, ow = cols.shape[2:]
-        k = kh * kw
-        cols = cols.reshape(n, c, k, oh, ow)
-        y = cols.max(axis=2)
-        # the first maximum's window position: k - max_i (k - i) [cols_i == y] (NaN counts as the maximum);
-        # two fast reductions instead of an argmax over a short axis
-        hit = (cols == y[:, :, None]) | (cols != cols)
-        rank = xp.arange(k, 0, -1, dtype=dtypes.int8 if k < 128 else dtypes.int32).reshape(k, 1, 1)
-        arg = k - (hit * rank).max(axis=2)
-        # flat index into the unpadded H*W plane: offset of window entry i, plus the window's corner
-        ki, kj = xp.divmod(xp.arange(k), kw)
-        offset = (ki * dilation[0] * w + kj * dilation[1]).astype(dtypes.int64, copy=False)
-        corner = (xp.arange(oh) * stride[0] - padding[0][0])[:, None] * w + (xp.arange(ow) * stride[1] - padding[1][0])
-        idx = offset[arg] + corner.astype(dtypes.int64, copy=False)
-        overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
-        self.idx, self.in_shape, self.overlap = idx, x.shape, overlap
+        y, idx = self.backend.max_pool2d(x, kernel, stride, padding, dilation)
+        self.idx, self.in_shape, self.geom = idx, x.shape, (kernel, stride, padding, dilation)
         return y, idx
 
     def backward(self, gy, gidx):
-        return MaxPoolGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, overlap=self.overlap)
+        return MaxPoolGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, geom=self.geom)
 
 
 class MaxPoolGrad(Function):
     """gx = zeros(in_shape) with gy[n, c, p] added at (n, c, idx[n, c, p]) (overlapping windows accumulate);
     dL/dgy = MaxPoolGather(dL/dgx, idx): dL/dgx read at (n, c, idx[n, c, p])."""
 
-    def forward(self, gy, idx, in_shape, overlap):
-        xp = self.backend.xp
-        n, c, h, w = in_shape
-        self.idx, self.overlap = idx, overlap
-        flat_idx = idx.reshape(n, c, -1)
-        g = gy.reshape(n, c, -1)
-        if not overlap:  # every input position is the maximum of at most one window
-            gx = xp.zeros((n, c, h * w), dtype=gy.dtype)
-            xp.put_along_axis(gx, flat_idx, g, axis=2)
-        else:
-            offsets = (xp.arange(n * c, dtype=dtypes.int64) * (h * w)).reshape(n, c, 1)
-            gx = xp.zeros(n * c * h * w, dtype=gy.dtype)
-            self.backend.scatter_add(gx, (flat_idx + offsets).reshape(-1), g.reshape(-1))
-        return gx.reshape(in_shape)
+    def forward(self, gy, idx, in_shape, geom):
+        self.idx, self.geom = idx, geom
+        return self.backend.max_pool2d_backward(gy, idx, in_shape, *geom)
 
     def backward(self, ggx):
-        return MaxPoolGather.apply(ggx, idx=self.idx, overlap=self.overlap)
+        return MaxPoolGather.apply(ggx, idx=self.idx, geom=self.geom)
 
 
 class MaxPoolGather(Function):
     """y[n, c, p] = x[n, c, idx[n, c, p]];  dL/dx = MaxPoolGrad(dL/dy, idx)."""
 
-    def forward(self, x, idx, overlap):
+    def forward(self, x, idx, geom):
         n, c = x.shape[:2]
-        self.idx, self.in_shape, self.overlap = idx, x.shape, overlap
+        self.idx, self.in_shape, self.geom = idx, x.shape, geom
         y = self.backend.xp.take_along_axis(x.reshape(n, c, -1), idx.reshape(n, c, -1), axis=2)
         return y.reshape(idx.shape)
 
     def backward(self, gy):
-        return MaxPoolGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, overlap=self.overlap)
+        return MaxPoolGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, geom=self.geom)
 
 
 # --- shared argument handling ----------------------------------------------------------------------
