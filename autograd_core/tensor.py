@@ -114,7 +114,11 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor -> Tensor
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
-        self._data, self._backend = convert(data, dtype, device)
+        self._init_leaf(*convert(data, dtype, device), requires_grad)
+
+    def _init_leaf(self, array, backend, requires_grad):
+        """Fill in a new leaf (shared by subclasses such as nn.Parameter); the setter checks the dtype."""
+        self._data, self._backend = array, backend
         self._rg = False
         self.grad_fn = None
         self._idx = 0

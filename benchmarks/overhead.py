@@ -8,10 +8,9 @@ STATEMENTS = 100
 OPS = 2 * STATEMENTS
 
 
-def ours_step(device, batch_size=None):
-    import autograd_core as ag
-
-    x0 = ag.ones(16, device=device, requires_grad=True)
+def _chain(lib, device):
+    """The step, written once for both frameworks (``lib`` is autograd_core or torch: same API)."""
+    x0 = lib.ones(16, device=device, requires_grad=True)
 
     def step():
         x = x0
@@ -21,21 +20,18 @@ def ours_step(device, batch_size=None):
         x0.grad = None
 
     return step
+
+
+def ours_step(device, batch_size=None):
+    import autograd_core
+
+    return _chain(autograd_core, device)
 
 
 def torch_step(device, batch_size=None):
     import torch
 
-    x0 = torch.ones(16, device=device, requires_grad=True)
-
-    def step():
-        x = x0
-        for _ in range(STATEMENTS):
-            x = x * 1.0001 + 0.0001
-        x.sum().backward()
-        x0.grad = None
-
-    return step
+    return _chain(torch, device)
 
 
 WORKLOAD = {

@@ -5,7 +5,28 @@ import operator
 from .module import Module
 
 
-class Sequential(Module):
+class _Indexed(Module):
+    """Integer positions over the children, for Sequential and ModuleList."""
+
+    def _index(self, idx):
+        n = len(self._modules)
+        idx = operator.index(idx)
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range for a {type(self).__name__} of {n} modules")
+        return idx % n
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_Indexed):
     """Modules applied in order: ``Sequential(Linear(4, 8), ReLU(), Linear(8, 1))``; children are
     named ``0``, ``1``, ... (or by the keys of an ordered dict)."""
 
@@ -23,12 +44,6 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def _index(self, idx):
-        n = len(self._modules)
-        idx = operator.index(idx)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range for a Sequential of {n} modules")
-        return idx % n
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -44,18 +59,8 @@ class Sequential(Module):
         for key in (keys[idx] if isinstance(idx, slice) else [keys[self._index(idx)]]):
             del self._modules[key]
 
-    def __len__(self):
-        return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_Indexed):
     """A list of modules, registered as children ``0``, ``1``, ... (it has no forward of its own)."""
 
     def __init__(self, modules=None):
@@ -63,12 +68,6 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _index(self, idx):
-        n = len(self._modules)
-        idx = operator.index(idx)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range for a ModuleList of {n} modules")
-        return idx % n
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -84,16 +83,6 @@ class ModuleList(Module):
         self._modules.clear()
         for i, m in enumerate(modules):
             self.add_module(str(i), m)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         for m in modules:

@@ -16,16 +16,9 @@ class Parameter(Tensor):
         if data is None:
             data = Tensor([])
         if isinstance(data, Tensor):
-            self._data, self._backend = data._data, data._backend
+            self._init_leaf(data._data, data._backend, requires_grad)
         else:
-            self._data, self._backend = convert(data, None, None, copy=False)
-        self._rg = False
-        self.grad_fn = None
-        self._idx = 0
-        self._grad = None
-        self._hooks = None
-        if requires_grad:
-            self.requires_grad = True
+            self._init_leaf(*convert(data, None, None, copy=False), requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
