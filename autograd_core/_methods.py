@@ -4,7 +4,7 @@ Kept apart from tensor.py so the data model reads on its own and the op modules 
 Tensor without a cycle.
 """
 
-from . import dlpack, factories, ops
+from . import dlpack, factories, inplace, ops
 from .tensor import Tensor
 
 
@@ -128,6 +128,8 @@ def attach():
     for name, fn in OPERATORS.items():
         setattr(Tensor, name, fn)
     for name, fn in EXTRA.items():
+        setattr(Tensor, name, fn)
+    for name, fn in inplace.METHODS.items():
         setattr(Tensor, name, fn)
     for name, fn in PROPERTIES.items():
         setattr(Tensor, name, property(fn, doc=fn.__doc__))

@@ -13,7 +13,6 @@ import numpy
 from backends import CPU, get_backend, parse_device
 
 from . import dtypes
-from .grad_mode import STATE
 
 _new = object.__new__
 
@@ -384,107 +383,6 @@ class Tensor:
         fn = self.grad_fn
         return fn is not None and fn._retain is not None and self._idx in fn._retain
 
-    # --- in-place updates (no graph) -----------------------------------------------------------
-    def _check_inplace(self, what):
-        if self.grad_fn is not None:
-            raise RuntimeError(f"{what}: in-place changes to a tensor produced by an op that records a graph "
-                               f"are not supported; use the out-of-place form (or .detach() first)")
-        if self._rg and STATE.grad_enabled:
-            raise RuntimeError(f"{what}: a leaf tensor that requires grad can't be changed in place while grad "
-                               f"mode is on; wrap the update in `with autograd_core.no_grad():`")
-
-    def _operand(self, value, what):
-        if isinstance(value, Tensor):
-            if value._backend is not self._backend:
-                raise RuntimeError(f"{what}: expected a tensor on {self.device}, got one on {value.device}")
-            return value._data
-        return value
-
-    def __setitem__(self, index, value):
-        self._check_inplace("__setitem__")
-        from .ops.index import normalize_index
-
-        self._data[normalize_index(index, self)] = self._operand(value, "__setitem__")
-
-    def copy_(self, src):
-        self._check_inplace("copy_")
-        if isinstance(src, Tensor) and src._backend is not self._backend:
-            src = src.to(self.device)
-        arr = self._operand(src, "copy_")
-        try:
-            self._data[...] = arr
-        except ValueError:
-            raise ValueError(f"copy_: source of shape {tuple(getattr(arr, 'shape', ()))} can't be broadcast "
-                             f"to shape {tuple(self.shape)}") from None
-        return self
-
-    def zero_(self):
-        self._check_inplace("zero_")
-        self._data[...] = 0
-        return self
-
-    def fill_(self, value):
-        self._check_inplace("fill_")
-        self._data[...] = self._operand(value, "fill_")
-        return self
-
-    def _update(self, what, ufunc, other):
-        """``self = ufunc(self, other)`` in place, with the in-place rules and clear errors."""
-        self._check_inplace(what)
-        other = self._operand(other, what)
-        try:
-            getattr(self._backend.xp, ufunc)(self._data, other, out=self._data)
-        except TypeError:
-            kind = getattr(other, "dtype", type(other).__name__)
-            raise TypeError(f"{what}: the result of a {self.dtype.name} tensor and {kind} can't be stored in place "
-                            f"in the {self.dtype.name} tensor; use the out-of-place form") from None
-        except ValueError:
-            raise ValueError(f"{what}: an operand of shape {tuple(getattr(other, 'shape', ()))} can't be broadcast "
-                             f"to the tensor's shape {tuple(self.shape)} in place") from None
-        return self
-
-    def add_(self, other, alpha=1):
-        return self._update("add_", "add", other if alpha == 1 else _scaled(other, alpha))
-
-    def sub_(self, other, alpha=1):
-        return self._update("sub_", "subtract", other if alpha == 1 else _scaled(other, alpha))
-
-    def mul_(self, other):
-        return self._update("mul_", "multiply", other)
-
-    def div_(self, other):
-        return self._update("div_", "true_divide", other)
-
-    # ``x += y``: in place on tensors without a graph (an optimizer step under no_grad); on a tensor
-    # that is part of a graph (``out += identity`` in a residual block) it computes ``x + y`` and
-    # rebinds the name, which is what autograd needs; on a leaf that requires grad it raises.
-    def __iadd__(self, other):
-        return self + other if self.grad_fn is not None else self._update("+=", "add", other)
-
-    def __isub__(self, other):
-        return self - other if self.grad_fn is not None else self._update("-=", "subtract", other)
-
-    def __imul__(self, other):
-        return self * other if self.grad_fn is not None else self._update("*=", "multiply", other)
-
-    def __itruediv__(self, other):
-        return self / other if self.grad_fn is not None else self._update("/=", "true_divide", other)
-
-    def clamp_(self, min=None, max=None):
-        self._check_inplace("clamp_")
-        self._backend.xp.clip(self._data, min, max, out=self._data)
-        return self
-
-    def uniform_(self, a=0.0, b=1.0):
-        self._check_inplace("uniform_")
-        self._data[...] = self._backend.random(self.shape, self.dtype) * (b - a) + a
-        return self
-
-    def normal_(self, mean=0.0, std=1.0):
-        self._check_inplace("normal_")
-        self._data[...] = self._backend.normal(self.shape, self.dtype) * std + mean
-        return self
-
     # --- printing -------------------------------------------------------------------------------
     def __repr__(self):
         host = self._backend.to_host(self._data)
@@ -499,10 +397,6 @@ class Tensor:
         elif self._rg:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
-
-
-def _scaled(other, alpha):
-    return make_tensor(other._data * alpha, other._backend) if isinstance(other, Tensor) else other * alpha
 
 
 class RemovableHandle:

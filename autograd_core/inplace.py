@@ -1,0 +1,137 @@
+"""In-place updates of tensors that carry no graph: ``x[i] = v``, ``copy_``, ``add_``, ``x -= lr * g``.
+
+The rules: a tensor produced by an op that recorded a graph can't be changed in place (its value is
+saved for backward); a leaf that requires grad can be changed only under ``no_grad`` (an optimizer
+step, an initialisation). ``x += y`` on a tensor that is part of a graph (``out += identity`` in a
+residual block) computes ``x + y`` and rebinds the name, which is what autograd needs. Attached to
+Tensor as methods by ``autograd_core._methods``.
+"""
+
+from .grad_mode import STATE
+from .ops.index import normalize_index
+from .tensor import Tensor, make_tensor
+
+
+def _scaled(other, alpha):
+    return make_tensor(other._data * alpha, other._backend) if isinstance(other, Tensor) else other * alpha
+
+
+def _check_inplace(self, what):
+    if self.grad_fn is not None:
+        raise RuntimeError(f"{what}: in-place changes to a tensor produced by an op that records a graph "
+                           f"are not supported; use the out-of-place form (or .detach() first)")
+    if self._rg and STATE.grad_enabled:
+        raise RuntimeError(f"{what}: a leaf tensor that requires grad can't be changed in place while grad "
+                           f"mode is on; wrap the update in `with autograd_core.no_grad():`")
+
+
+def _operand(self, value, what):
+    if isinstance(value, Tensor):
+        if value._backend is not self._backend:
+            raise RuntimeError(f"{what}: expected a tensor on {self.device}, got one on {value.device}")
+        return value._data
+    return value
+
+
+def __setitem__(self, index, value):
+    self._check_inplace("__setitem__")
+    self._data[normalize_index(index, self)] = self._operand(value, "__setitem__")
+
+
+def copy_(self, src):
+    self._check_inplace("copy_")
+    if isinstance(src, Tensor) and src._backend is not self._backend:
+        src = src.to(self.device)
+    arr = self._operand(src, "copy_")
+    try:
+        self._data[...] = arr
+    except ValueError:
+        raise ValueError(f"copy_: source of shape {tuple(getattr(arr, 'shape', ()))} can't be broadcast "
+                         f"to shape {tuple(self.shape)}") from None
+    return self
+
+
+def zero_(self):
+    self._check_inplace("zero_")
+    self._data[...] = 0
+    return self
+
+
+def fill_(self, value):
+    self._check_inplace("fill_")
+    self._data[...] = self._operand(value, "fill_")
+    return self
+
+
+def _update(self, what, ufunc, other):
+    """``self = ufunc(self, other)`` in place, with the in-place rules and clear errors."""
+    self._check_inplace(what)
+    other = self._operand(other, what)
+    try:
+        getattr(self._backend.xp, ufunc)(self._data, other, out=self._data)
+    except TypeError:
+        kind = getattr(other, "dtype", type(other).__name__)
+        raise TypeError(f"{what}: the result of a {self.dtype.name} tensor and {kind} can't be stored in place "
+                        f"in the {self.dtype.name} tensor; use the out-of-place form") from None
+    except ValueError:
+        raise ValueError(f"{what}: an operand of shape {tuple(getattr(other, 'shape', ()))} can't be broadcast "
+                         f"to the tensor's shape {tuple(self.shape)} in place") from None
+    return self
+
+
+def add_(self, other, alpha=1):
+    return self._update("add_", "add", other if alpha == 1 else _scaled(other, alpha))
+
+
+def sub_(self, other, alpha=1):
+    return self._update("sub_", "subtract", other if alpha == 1 else _scaled(other, alpha))
+
+
+def mul_(self, other):
+    return self._update("mul_", "multiply", other)
+
+
+def div_(self, other):
+    return self._update("div_", "true_divide", other)
+
+
+# ``x += y``: in place on tensors without a graph (an optimizer step under no_grad); on a tensor
+# that is part of a graph (``out += identity`` in a residual block) it computes ``x + y`` and
+# rebinds the name, which is what autograd needs; on a leaf that requires grad it raises.
+def __iadd__(self, other):
+    return self + other if self.grad_fn is not None else self._update("+=", "add", other)
+
+
+def __isub__(self, other):
+    return self - other if self.grad_fn is not None else self._update("-=", "subtract", other)
+
+
+def __imul__(self, other):
+    return self * other if self.grad_fn is not None else self._update("*=", "multiply", other)
+
+
+def __itruediv__(self, other):
+    return self / other if self.grad_fn is not None else self._update("/=", "true_divide", other)
+
+
+def clamp_(self, min=None, max=None):
+    self._check_inplace("clamp_")
+    self._backend.xp.clip(self._data, min, max, out=self._data)
+    return self
+
+
+def uniform_(self, a=0.0, b=1.0):
+    self._check_inplace("uniform_")
+    self._data[...] = self._backend.random(self.shape, self.dtype) * (b - a) + a
+    return self
+
+
+def normal_(self, mean=0.0, std=1.0):
+    self._check_inplace("normal_")
+    self._data[...] = self._backend.normal(self.shape, self.dtype) * std + mean
+    return self
+
+
+METHODS = {fn.__name__: fn for fn in (
+    _check_inplace, _operand, _update, __setitem__, copy_, zero_, fill_, add_, sub_, mul_, div_, clamp_, uniform_,
+    normal_, __iadd__, __isub__, __imul__, __itruediv__)}
