@@ -191,19 +191,19 @@ class CupyBackend(Backend):
                 self._offset = (self._offset + blocks) & _MASK64
             return out
 
-    def random(self, shape, dtype):
+    def _draw_float(self, kind, shape, dtype):
+        """float32 and float64 draws come straight from their kernel; other dtypes are cast from float64."""
         dt = numpy.dtype(dtype)
         if dt == numpy.float32:
-            return self._draw("philox_uniform_f32", shape, dt)
-        out = self._draw("philox_uniform_f64", shape, numpy.float64)
+            return self._draw(f"philox_{kind}_f32", shape, dt)
+        out = self._draw(f"philox_{kind}_f64", shape, numpy.float64)
         return out if dt == numpy.float64 else out.astype(dt)
 
+    def random(self, shape, dtype):
+        return self._draw_float("uniform", shape, dtype)
+
     def normal(self, shape, dtype):
-        dt = numpy.dtype(dtype)
-        if dt == numpy.float32:
-            return self._draw("philox_normal_f32", shape, dt)
-        out = self._draw("philox_normal_f64", shape, numpy.float64)
-        return out if dt == numpy.float64 else out.astype(dt)
+        return self._draw_float("normal", shape, dtype)
 
     def integers(self, low, high, shape, dtype):
         """Uniform integers in [low, high): (random bits) mod (high - low) from one 32-bit word per value
