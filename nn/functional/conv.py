@@ -27,16 +27,69 @@ from autograd_core import Function, Tensor
 from autograd_core.ops.reduce import sum as _sum
 from autograd_core.ops.shape import reshape
 
+from . import winograd
+
 
 # --- array-level kernels (raw arrays; ``geom`` = (stride, padding, dilation, groups)) --------------
+def _padding_ok(padding):
+    return all(p >= 0 for pair in padding for p in pair)
+
+
+def _channels_last(backend, channels):
+    """Whether a CPU convolution with this many output channels writes its output channels-last: from
+    32 channels up (the CNN layers the Winograd path serves); small layers (LeNet's 6 and 16) keep
+    NCHW, where their own GEMMs are fastest."""
+    return not backend.native_col2im and channels >= 32
+
+
+def _winograd(backend, x_shape, w_shape, geom):
+    """Whether this convolution (and so its gradients) runs as Winograd F(2x2, 3x3): on the CPU, where
+    it applies (``winograd.usable``). The GPU keeps im2col + cuBLAS."""
+    return not backend.native_col2im and winograd.usable(x_shape, w_shape, geom)
+
+
+def _is_channels_last(x):
+    return x.ndim == 4 and x.shape[1] > 1 and x.strides[1] == x.itemsize and x.strides[3] == x.shape[1] * x.itemsize
+
+
+def _im2col_channels_last(xp, x, kernel, geom):
+    """The windows of a channels-last x as cols (N OH OW, kh kw C): runs of C contiguous values."""
+    stride, padding, dilation, _ = geom
+    n, c, h, w = x.shape
+    (top, bottom), (left, right) = padding
+    xl = x.transpose(0, 2, 3, 1)
+    if top or bottom or left or right:
+        xpad = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
+        xpad[:, top:top + h, left:left + w] = xl
+        xl = xpad
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    oh = (xl.shape[1] - dh * (kh - 1) - 1) // sh + 1
+    ow = (xl.shape[2] - dw * (kw - 1) - 1) // sw + 1
+    s0, s1, s2, s3 = xl.strides
+    view = xp.lib.stride_tricks.as_strided(xl, (n, oh, ow, kh, kw, c), (s0, sh * s1, sw * s2, dh * s1, dw * s2, s3))
+    return xp.ascontiguousarray(view).reshape(n * oh * ow, kh * kw * c), (oh, ow)
+
+
 def _conv_arrays(backend, x, w, geom):
-    """y (N, O, OH, OW) = W (G, O/G, Cg kh kw) @ cols (N, G, Cg kh kw, OH OW): one batched GEMM."""
+    """y (N, O, OH, OW) = W (G, O/G, Cg kh kw) @ cols (N, G, Cg kh kw, OH OW): one batched GEMM.
+
+    On the CPU, for a channels-last x and a wide layer: y (N OH OW, O) = cols (N OH OW, kh kw C) @ W^T,
+    the columns gathered channels-last (``_im2col_channels_last``) and y written channels-last."""
     stride, padding, dilation, groups = geom
     n = x.shape[0]
     o, cg, kh, kw = w.shape
+    xp = backend.xp
+    if groups == 1 and _padding_ok(padding) and _channels_last(backend, o) and _is_channels_last(x):
+        cols, (oh, ow) = _im2col_channels_last(xp, x, (kh, kw), geom)
+        y = xp.matmul(cols, w.transpose(2, 3, 1, 0).reshape(kh * kw * cg, o))
+        return y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2), ("channels_last", cols)
     cols = backend.im2col(x, (kh, kw), stride, padding, dilation)
     oh, ow = cols.shape[4:]
-    xp = backend.xp
+    if groups == 1 and _channels_last(backend, o):
+        # y^T = cols^T W^T per sample: the same GEMM written out channels-last (N, OH OW, O), the layout
+        # the Winograd layers read and write, so the network's activations stay in one layout
+        y = xp.matmul(cols.reshape(n, cg * kh * kw, oh * ow).transpose(0, 2, 1), w.reshape(o, cg * kh * kw).T)
+        return y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2), cols
     if groups == 1:
         y = xp.matmul(w.reshape(o, cg * kh * kw), cols.reshape(n, cg * kh * kw, oh * ow))
     else:
@@ -47,6 +100,18 @@ def _conv_arrays(backend, x, w, geom):
 def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
     """gW (O, Cg, kh, kw) = sum_n g_n cols_n^T, per group (computed as (cols_n g_n^T)^T: measured the
     fastest arrangement of this contraction for NumPy's batched matmul)."""
+    if isinstance(cols, tuple) and cols[0] == "winograd":  # the forward's Winograd transform of x
+        return winograd.conv2d_weight_grad(backend.xp, cols[1], cols[2], g)
+    o = g.shape[1]
+    if cols is None and geom[3] == 1 and _padding_ok(geom[1]) and _channels_last(backend, o) and _is_channels_last(x):
+        cols = ("channels_last", _im2col_channels_last(backend.xp, x, kernel, geom)[0])
+    if isinstance(cols, tuple):  # channels-last columns: gW (kh kw C, O) = cols^T g, then to (O, C, kh, kw)
+        gl = g.transpose(0, 2, 3, 1).reshape(-1, o)
+        gw = backend.xp.matmul(cols[1].T, gl)
+        return gw.reshape(kernel[0], kernel[1], -1, o).transpose(3, 2, 0, 1).copy()
+    if cols is None and _winograd(backend, x.shape, (g.shape[1], x.shape[1]) + tuple(kernel), geom):
+        v, geo = winograd.input_transform(backend.xp, x, geom[1])
+        return winograd.conv2d_weight_grad(backend.xp, v, geo, g)
     stride, padding, dilation, groups = geom
     n, o, oh, ow = g.shape
     if cols is None:
@@ -80,6 +145,8 @@ def _conv_transpose_arrays(backend, g, w, in_size, geom):
     """
     if backend.native_col2im:
         return _conv_transpose_gemm(backend, g, w, in_size, geom)
+    if _winograd(backend, (g.shape[0], w.shape[1]) + tuple(in_size), w.shape, geom):
+        return winograd.conv2d_input_grad(backend.xp, g, w, geom[1])
     stride, padding, dilation, groups = geom
     if stride != (1, 1) and dilation == (1, 1) and groups == 1:
         return _conv_transpose_phases(backend, g, w, in_size, geom)
@@ -131,7 +198,10 @@ def _conv_transpose_phases(backend, g, w, in_size, geom):
     xp = backend.xp
     n, o, oh, ow = g.shape
     c = w.shape[1]
-    gx = xp.zeros((n, c) + tuple(in_size), dtype=g.dtype)
+    if _channels_last(backend, c):
+        gx = xp.zeros((n,) + tuple(in_size) + (c,), dtype=g.dtype).transpose(0, 3, 1, 2)
+    else:
+        gx = xp.zeros((n, c) + tuple(in_size), dtype=g.dtype)
     for ry in range(sh):
         rows, my, pad_y = _phase_taps(ry, w.shape[2], top, sh, oh, in_size[0])
         if pad_y is None:
@@ -216,7 +286,11 @@ class Conv(Function):
     saves_inputs = True
 
     def forward(self, x, w, b=None, *, geom, keep_cols=True):
-        y, cols = _conv_arrays(self.backend, x, w, geom)
+        if _winograd(self.backend, x.shape, w.shape, geom):
+            y, v, geo = winograd.conv2d(self.backend.xp, x, w, geom[1])
+            cols = ("winograd", v, geo)
+        else:
+            y, cols = _conv_arrays(self.backend, x, w, geom)
         self.geom, self.cols = geom, cols if keep_cols else None  # the columns again serve dL/dW
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
