@@ -31,10 +31,6 @@ from . import winograd
 
 
 # --- array-level kernels (raw arrays; ``geom`` = (stride, padding, dilation, groups)) --------------
-def _padding_ok(padding):
-    return all(p >= 0 for pair in padding for p in pair)
-
-
 def _channels_last(backend, channels):
     """Whether a CPU convolution with this many output channels writes its output channels-last: from
     32 channels up (the CNN layers the Winograd path serves); small layers (LeNet's 6 and 16) keep
@@ -49,47 +45,63 @@ def _winograd(backend, x_shape, w_shape, geom):
 
 
 def _is_channels_last(x):
-    return x.ndim == 4 and x.shape[1] > 1 and x.strides[1] == x.itemsize and x.strides[3] == x.shape[1] * x.itemsize
+    """Whether x (N, C, H, W) has its channels innermost in memory (the wide CPU layers' layout)."""
+    if x.ndim != 4 or x.shape[1] < 2 or x.strides[1] != x.itemsize:
+        return False
+    return min(x.strides[0], x.strides[2], x.strides[3]) >= x.shape[1] * x.itemsize
 
 
 def _im2col_channels_last(xp, x, kernel, geom):
-    """The windows of a channels-last x as cols (N OH OW, kh kw C): runs of C contiguous values."""
+    """The windows of a channels-last x as cols (OH OW N, kh kw C): runs of C contiguous values.
+    A negative padding crops."""
     stride, padding, dilation, _ = geom
-    n, c, h, w = x.shape
+    xl = x.transpose(2, 3, 0, 1)  # (H, W, N, C)
     (top, bottom), (left, right) = padding
-    xl = x.transpose(0, 2, 3, 1)
+    if min(top, bottom, left, right) < 0:
+        h, w = xl.shape[:2]
+        xl = xl[max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
+        top, bottom, left, right = max(top, 0), max(bottom, 0), max(left, 0), max(right, 0)
+    h, w, n, c = xl.shape
     if top or bottom or left or right:
-        xpad = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
-        xpad[:, top:top + h, left:left + w] = xl
+        xpad = xp.zeros((h + top + bottom, w + left + right, n, c), dtype=x.dtype)
+        xpad[top:top + h, left:left + w] = xl
         xl = xpad
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    oh = (xl.shape[1] - dh * (kh - 1) - 1) // sh + 1
-    ow = (xl.shape[2] - dw * (kw - 1) - 1) // sw + 1
+    oh = (xl.shape[0] - dh * (kh - 1) - 1) // sh + 1
+    ow = (xl.shape[1] - dw * (kw - 1) - 1) // sw + 1
     s0, s1, s2, s3 = xl.strides
-    view = xp.lib.stride_tricks.as_strided(xl, (n, oh, ow, kh, kw, c), (s0, sh * s1, sw * s2, dh * s1, dw * s2, s3))
-    return xp.ascontiguousarray(view).reshape(n * oh * ow, kh * kw * c), (oh, ow)
+    view = xp.lib.stride_tricks.as_strided(xl, (oh, ow, n, kh, kw, c), (sh * s0, sw * s1, s2, dh * s0, dw * s1, s3))
+    return xp.ascontiguousarray(view).reshape(oh * ow * n, kh * kw * c), (oh, ow)
+
+
+def _conv_channels_last(xp, x, wm, kernel, geom):
+    """y = cols (OH OW N, kh kw C) @ wm (kh kw C, O), an (N, O, OH, OW) view of an (OH, OW, N, O) array:
+    (y, ("channels_last", cols))."""
+    cols, (oh, ow) = _im2col_channels_last(xp, x, kernel, geom)
+    y = xp.matmul(cols, wm)
+    return y.reshape(oh, ow, x.shape[0], wm.shape[1]).transpose(2, 3, 0, 1), ("channels_last", cols)
 
 
 def _conv_arrays(backend, x, w, geom):
     """y (N, O, OH, OW) = W (G, O/G, Cg kh kw) @ cols (N, G, Cg kh kw, OH OW): one batched GEMM.
 
-    On the CPU, for a channels-last x and a wide layer: y (N OH OW, O) = cols (N OH OW, kh kw C) @ W^T,
+    On the CPU, for a channels-last x and a wide layer: y (OH OW N, O) = cols (OH OW N, kh kw C) @ W^T,
     the columns gathered channels-last (``_im2col_channels_last``) and y written channels-last."""
     stride, padding, dilation, groups = geom
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     xp = backend.xp
-    if groups == 1 and _padding_ok(padding) and _channels_last(backend, o) and _is_channels_last(x):
-        cols, (oh, ow) = _im2col_channels_last(xp, x, (kh, kw), geom)
-        y = xp.matmul(cols, w.transpose(2, 3, 1, 0).reshape(kh * kw * cg, o))
-        return y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2), ("channels_last", cols)
+    if groups == 1 and _channels_last(backend, o) and _is_channels_last(x):
+        return _conv_channels_last(xp, x, w.transpose(2, 3, 1, 0).reshape(kh * kw * cg, o), (kh, kw), geom)
     cols = backend.im2col(x, (kh, kw), stride, padding, dilation)
     oh, ow = cols.shape[4:]
     if groups == 1 and _channels_last(backend, o):
-        # y^T = cols^T W^T per sample: the same GEMM written out channels-last (N, OH OW, O), the layout
-        # the Winograd layers read and write, so the network's activations stay in one layout
+        # y^T = cols^T W^T per sample: the same GEMM written out channels-last, then batch next to the
+        # channels, (OH, OW, N, O): the layout the Winograd layers read and write, so the network's
+        # activations stay in one layout
         y = xp.matmul(cols.reshape(n, cg * kh * kw, oh * ow).transpose(0, 2, 1), w.reshape(o, cg * kh * kw).T)
-        return y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2), cols
+        y = xp.ascontiguousarray(y.transpose(1, 0, 2))
+        return y.reshape(oh, ow, n, o).transpose(2, 3, 0, 1), cols
     if groups == 1:
         y = xp.matmul(w.reshape(o, cg * kh * kw), cols.reshape(n, cg * kh * kw, oh * ow))
     else:
@@ -103,12 +115,12 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
     if isinstance(cols, tuple) and cols[0] == "winograd":  # the forward's Winograd transform of x
         return winograd.conv2d_weight_grad(backend.xp, cols[1], cols[2], g)
     o = g.shape[1]
-    if cols is None and geom[3] == 1 and _padding_ok(geom[1]) and _channels_last(backend, o) and _is_channels_last(x):
+    if cols is None and geom[3] == 1 and _channels_last(backend, o) and _is_channels_last(x):
         cols = ("channels_last", _im2col_channels_last(backend.xp, x, kernel, geom)[0])
-    if isinstance(cols, tuple):  # channels-last columns: gW (kh kw C, O) = cols^T g, then to (O, C, kh, kw)
-        gl = g.transpose(0, 2, 3, 1).reshape(-1, o)
-        gw = backend.xp.matmul(cols[1].T, gl)
-        return gw.reshape(kernel[0], kernel[1], -1, o).transpose(3, 2, 0, 1).copy()
+    if isinstance(cols, tuple):  # channels-last columns: gW (O, kh kw C) = g^T cols, then to (O, C, kh, kw)
+        gl = g.transpose(2, 3, 0, 1).reshape(-1, o)
+        gw = backend.xp.matmul(gl.T, cols[1])
+        return gw.reshape(o, kernel[0], kernel[1], -1).transpose(0, 3, 1, 2).copy()
     if cols is None and _winograd(backend, x.shape, (g.shape[1], x.shape[1]) + tuple(kernel), geom):
         v, geo = winograd.input_transform(backend.xp, x, geom[1])
         return winograd.conv2d_weight_grad(backend.xp, v, geo, g)
@@ -198,8 +210,10 @@ def _conv_transpose_phases(backend, g, w, in_size, geom):
     xp = backend.xp
     n, o, oh, ow = g.shape
     c = w.shape[1]
-    if _channels_last(backend, c):
-        gx = xp.zeros((n,) + tuple(in_size) + (c,), dtype=g.dtype).transpose(0, 3, 1, 2)
+    channels_last = _channels_last(backend, c) and _is_channels_last(g)
+    if channels_last:  # every phase is a channels-last GEMM; the kernel is rearranged once, (kh, kw, O, C)
+        gx = xp.zeros(tuple(in_size) + (n, c), dtype=g.dtype).transpose(2, 3, 0, 1)
+        wt = xp.ascontiguousarray(w.transpose(2, 3, 0, 1))
     else:
         gx = xp.zeros((n, c) + tuple(in_size), dtype=g.dtype)
     for ry in range(sh):
@@ -210,8 +224,13 @@ def _conv_transpose_phases(backend, g, w, in_size, geom):
             cols, mx, pad_x = _phase_taps(rx, w.shape[3], left, sw, ow, in_size[1])
             if pad_x is None:
                 continue
-            sub = w[:, :, rows][:, :, :, cols].transpose(1, 0, 2, 3)  # (C, O, taps_y, taps_x), flipped
-            part, _ = _conv_arrays(backend, g, xp.ascontiguousarray(sub), ((1, 1), (pad_y, pad_x), (1, 1), 1))
+            phase = ((1, 1), (pad_y, pad_x), (1, 1), 1)
+            if channels_last:
+                wm = wt[rows][:, cols].reshape(-1, c)  # (taps_y taps_x O, C), flipped
+                part, _ = _conv_channels_last(xp, g, wm, (len(rows), len(cols)), phase)
+            else:
+                sub = w[:, :, rows][:, :, :, cols].transpose(1, 0, 2, 3)  # (C, O, taps_y, taps_x), flipped
+                part, _ = _conv_arrays(backend, g, xp.ascontiguousarray(sub), phase)
             gx[:, :, ry::sh, rx::sw] = part
     return gx
 

@@ -14,6 +14,7 @@ y = A_h x A_w^T, applied with matmul. 1-D pooling is 2-D pooling of an image of 
 
 from autograd_core import Function, Tensor
 from autograd_core.ops.linalg import matmul
+from autograd_core.ops.reduce import mean
 from autograd_core.ops.shape import reshape
 from autograd_core.tensor import make_tensor
 
@@ -234,6 +235,10 @@ def adaptive_avg_pool2d(input, output_size):
         raise ValueError(f"{what}: output_size must be positive ints (or None), got {output_size!r}")
     if h == 0 or w == 0:
         raise ValueError(f"{what}: the input must have a non-empty spatial size, got shape {tuple(input.shape)}")
+    if sizes == (1, 1) and (h, w) != (1, 1):
+        # global average pooling: a mean, whose gradient is a broadcast (no copy; it keeps the memory
+        # layout of what it meets in the backward, channels-last included)
+        return mean(input, dim=(-2, -1), keepdim=True)
     xp, backend = input._backend.xp, input._backend
     y = input
     if sizes[1] != w:

@@ -81,10 +81,9 @@ def _tiles(size, pads):
     return out, -(-out // 2)
 
 
-# Tiles are ordered (ty, n, tx): a run of tile rows is one contiguous slice of V and M. The transforms
-# and GEMMs run over chunks of about this many bytes of V (or M), so each chunk's V and M are still in
-# the cache when the next step reads them (measured on ResNet-18's 64-channel 32x32 layer: 11.7 ->
-# 7 ms forward; a few chunks per layer, never one per row or per sample).
+# The transforms run over chunks of tile rows of about this many bytes of V (or M), so each chunk's V
+# and M are still in the cache when the next step reads them (measured on ResNet-18's 64-channel 32x32
+# layer: 11.7 -> 7 ms forward; a few chunks per layer, never one per row or per sample).
 CHUNK_BYTES = 4 << 20
 
 
@@ -93,63 +92,93 @@ def _chunks(th, per_row_bytes):
     return [(t, min(th, t + rows)) for t in range(0, th, rows)]
 
 
-def _padded(xp, x, padding, th, tw):
-    """x (N, C, H, W) of any layout as a zero-padded channels-last array (N, 2 th + 2, 2 tw + 2, C)."""
+def _planes(xp, x, padding, th, tw):
+    """The zero-padded input split by row and column parity: P[r, q, k, l] = xpad[2 k + r, 2 l + q],
+    shape (2, 2, th + 1, tw + 1, N, C) (rows, columns, batch, channels: (H, W, N, C) in memory).
+    A 4x4 tile's entry (a, b) is then P[a % 2, b % 2] shifted by (a // 2, b // 2): every transform
+    below reads whole contiguous rows of these planes."""
     n, c, h, w = x.shape
-    top, left = padding[0][0], padding[1][0]
-    xpad = xp.zeros((n, 2 * th + 2, 2 * tw + 2, c), dtype=x.dtype)
-    xpad[:, top:top + h, left:left + w] = x.transpose(0, 2, 3, 1)
-    return xpad
+    xl = x.transpose(2, 3, 0, 1)
+    planes = xp.zeros((2, 2, th + 1, tw + 1, n, c), dtype=x.dtype)
+    spans = []
+    for size, before, count in ((h, padding[0][0], th + 1), (w, padding[1][0], tw + 1)):
+        spans.append([])
+        for r in range(2):  # padded index 2 k + r is input index 2 k + r - before
+            k0 = max(0, (before - r + 1) // 2)
+            i0 = 2 * k0 + r - before
+            m = max(0, min(count - k0, -(-(size - i0) // 2)))
+            spans[-1].append((k0, i0, m))
+    for r, (k0, i0, m) in enumerate(spans[0]):
+        for q, (l0, j0, mq) in enumerate(spans[1]):
+            if m and mq:
+                planes[r, q, k0:k0 + m, l0:l0 + mq] = xl[i0:i0 + 2 * m - 1:2, j0:j0 + 2 * mq - 1:2]
+    return planes
 
 
-def _blocks(xp, a, size, step, t0, t1, tw):
-    """The (size x size) tiles at step ``step`` of tile rows t0 .. t1 of a channels-last (N, H', W', C)
-    array, gathered as (size * size, rows * N * tw * C) in (i, j, ty, n, tx, c) order."""
-    n, c = a.shape[0], a.shape[3]
-    s0, s1, s2, s3 = a.strides
-    view = xp.lib.stride_tricks.as_strided(a[:, step * t0:], (size, size, t1 - t0, n, tw, c),
-                                           (s1, s2, step * s1, s0, step * s2, s3))
-    return xp.ascontiguousarray(view).reshape(size * size, -1)
+def _input_chunk(xp, planes, t0, t1, tw, out):
+    """out[a', b'] = (B^T d B)[a', b'] for the tiles of tile rows t0 .. t1, out (4, 4, rows, tw, N, C).
+    Rows first (B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]), then columns."""
+    p0, p1 = planes[0, :, t0:t1], planes[1, :, t0:t1]  # tile rows a = 0, 1 (both column parities)
+    p2, p3 = planes[0, :, t0 + 1:t1 + 1], planes[1, :, t0 + 1:t1 + 1]  # a = 2, 3
+    r = xp.empty((4,) + p0.shape, dtype=planes.dtype)  # (4, 2, rows, tw + 1, N, C)
+    xp.subtract(p0, p2, out=r[0])
+    xp.add(p1, p2, out=r[1])
+    xp.subtract(p2, p1, out=r[2])
+    xp.subtract(p1, p3, out=r[3])
+    c0, c1 = r[:, 0, :, :tw], r[:, 1, :, :tw]  # tile columns b = 0, 1
+    c2, c3 = r[:, 0, :, 1:tw + 1], r[:, 1, :, 1:tw + 1]  # b = 2, 3
+    xp.subtract(c0, c2, out=out[:, 0])
+    xp.add(c1, c2, out=out[:, 1])
+    xp.subtract(c2, c1, out=out[:, 2])
+    xp.subtract(c1, c3, out=out[:, 3])
 
 
 def input_transform(xp, x, padding):
     """V (16, T, C) for x (N, C, H, W) of any memory layout, padded by ((top, bottom), (left, right)):
     the 4x4 tile of output block (ty, tx) is rows 2 ty .. 2 ty + 3 and columns 2 tx .. 2 tx + 3 of the
-    padded input; V = B2 D for the gathered tiles D. Returns (V, geometry)."""
+    padded input; tiles ordered (ty, tx, n). Returns (V, geometry)."""
     n, c, h, w = x.shape
     oh, th = _tiles(h, padding[0])
     ow, tw = _tiles(w, padding[1])
-    xpad = _padded(xp, x, padding, th, tw)
-    b2 = _mats(xp, x.dtype)[0]
-    v = xp.empty((16, th, n * tw * c), dtype=x.dtype)
-    for t0, t1 in _chunks(th, 16 * n * tw * c * x.itemsize):
-        xp.matmul(b2, _blocks(xp, xpad, 4, 2, t0, t1, tw), out=v[:, t0:t1].reshape(16, -1))
-    return v.reshape(16, th * n * tw, c), (n, oh, ow, th, tw)
+    planes = _planes(xp, x, padding, th, tw)
+    v = xp.empty((4, 4, th, tw, n, c), dtype=x.dtype)
+    for t0, t1 in _chunks(th, 16 * tw * n * c * x.itemsize):
+        _input_chunk(xp, planes, t0, t1, tw, v[:, :, t0:t1])
+    return v.reshape(16, th * tw * n, c), (n, oh, ow, th, tw)
 
 
 def conv(xp, x, u, padding, keep=False):
     """h = conv(x, W) for the transformed kernel u (16, C_in, C_out; any strides), chunk by chunk of
-    tile rows: V = B2 D, M = V u, then each tile's 2x2 block of A2 M put in place. Returns (h, V, geo):
-    h (N, C_out, OH, OW) a view of a channels-last array; V (all chunks) only when ``keep``."""
+    tile rows: V = B^T d B, M = V u, then each tile's 2x2 block A^T M A put in place. Returns (h, V,
+    geo): h (N, C_out, OH, OW) a view of an (OH, OW, N, C_out) array; V (all chunks) only when ``keep``."""
     n, c, h, w = x.shape
     o = u.shape[2]
     oh, th = _tiles(h, padding[0])
     ow, tw = _tiles(w, padding[1])
-    xpad = _padded(xp, x, padding, th, tw)
-    b2, _, a2, _ = _mats(xp, x.dtype)
-    y = xp.empty((n, th, 2, tw, 2, o), dtype=x.dtype)
-    v_all = xp.empty((16, th, n * tw * c), dtype=x.dtype) if keep else None
-    for t0, t1 in _chunks(th, 16 * n * tw * max(c, o) * x.itemsize):
-        rows = (t1 - t0) * n * tw
-        v = v_all[:, t0:t1].reshape(16, -1) if keep else None
-        v = xp.matmul(b2, _blocks(xp, xpad, 4, 2, t0, t1, tw), out=v).reshape(16, rows, c)
-        blocks = xp.matmul(a2, xp.matmul(v, u).reshape(16, -1))  # (4, rows * O)
-        y[:, t0:t1].transpose(2, 4, 1, 0, 3, 5)[...] = blocks.reshape(2, 2, t1 - t0, n, tw, o)
-    y = y.reshape(n, 2 * th, 2 * tw, o)
+    planes = _planes(xp, x, padding, th, tw)
+    y = xp.empty((th, 2, tw, 2, n, o), dtype=x.dtype)
+    v_all = xp.empty((4, 4, th, tw, n, c), dtype=x.dtype) if keep else None
+    for t0, t1 in _chunks(th, 16 * tw * n * max(c, o) * x.itemsize):
+        rows = t1 - t0
+        v = v_all[:, :, t0:t1] if keep else xp.empty((4, 4, rows, tw, n, c), dtype=x.dtype)
+        _input_chunk(xp, planes, t0, t1, tw, v)
+        m = xp.matmul(v.reshape(16, rows * tw * n, c), u).reshape(4, 4, rows, tw, n, o)
+        # rows of A^T = [[1, 1, 1, 0], [0, 1, -1, -1]], then columns, into the 2x2 output blocks
+        s = xp.empty((2, 4, rows, tw, n, o), dtype=x.dtype)
+        xp.add(m[0], m[1], out=s[0])
+        s[0] += m[2]
+        xp.subtract(m[1], m[2], out=s[1])
+        s[1] -= m[3]
+        yb = y[t0:t1].transpose(1, 3, 0, 2, 4, 5)  # (a, b, rows, tw, N, O)
+        xp.add(s[:, 0], s[:, 1], out=yb[:, 0])
+        yb[:, 0] += s[:, 2]
+        xp.subtract(s[:, 1], s[:, 2], out=yb[:, 1])
+        yb[:, 1] -= s[:, 3]
+    y = y.reshape(2 * th, 2 * tw, n, o)
     if (2 * th, 2 * tw) != (oh, ow):
-        y = y[:, :oh, :ow]
+        y = y[:oh, :ow]
     geo = (n, oh, ow, th, tw)
-    return y.transpose(0, 3, 1, 2), (None if v_all is None else v_all.reshape(16, -1, c)), geo
+    return y.transpose(2, 3, 0, 1), (None if v_all is None else v_all.reshape(16, -1, c)), geo
 
 
 def conv2d(xp, x, w, padding):
@@ -166,20 +195,31 @@ def conv2d_input_grad(xp, g, w, padding):
 
 def conv2d_weight_grad(xp, v, geo, g):
     """dL/dW (O, C, 3, 3) from the forward's V and geometry and the output gradient g (N, O, OH, OW):
-    per chunk of tile rows GM = A2^T (e's 2x2 blocks) and Z[xi] += GM[xi]^T V[xi] (the sum over
+    per chunk of tile rows GM = A e A^T (e's 2x2 blocks) and Z[xi] += GM[xi]^T V[xi] (the sum over
     tiles), then dL/dW = Z^T G2."""
     n, oh, ow, th, tw = geo
     o, c = g.shape[1], v.shape[2]
-    _, g2, a2, _ = _mats(xp, g.dtype)
-    gl = g.transpose(0, 2, 3, 1)
-    if (2 * th, 2 * tw) != (oh, ow):  # the blocks past the edge carry no gradient
-        padded = xp.zeros((n, 2 * th, 2 * tw, o), dtype=g.dtype)
-        padded[:, :oh, :ow] = gl
-        gl = padded
-    v = v.reshape(16, th, n * tw, c)
+    g2 = _mats(xp, g.dtype)[1]
+    gl = g.transpose(2, 3, 0, 1)  # (OH, OW, N, O)
+    blocks = xp.zeros((th, 2, tw, 2, n, o), dtype=g.dtype)  # the blocks past the edge carry no gradient
+    blocks.reshape(2 * th, 2 * tw, n, o)[:oh, :ow] = gl
+    v = v.reshape(16, th, tw * n, c)
     z = None
-    for t0, t1 in _chunks(th, 16 * n * tw * max(c, o) * g.itemsize):
-        gm = xp.matmul(a2.T, _blocks(xp, gl, 2, 2, t0, t1, tw)).reshape(16, -1, o)
+    for t0, t1 in _chunks(th, 16 * tw * n * max(c, o) * g.itemsize):
+        rows = t1 - t0
+        e = blocks[t0:t1].transpose(1, 3, 0, 2, 4, 5)  # (a, b, rows, tw, N, O)
+        # A = [[1, 0], [1, 1], [1, -1], [0, -1]] on the rows, then the columns
+        q = xp.empty((4, 2, rows, tw, n, o), dtype=g.dtype)
+        q[0] = e[0]
+        xp.add(e[0], e[1], out=q[1])
+        xp.subtract(e[0], e[1], out=q[2])
+        xp.negative(e[1], out=q[3])
+        gm = xp.empty((4, 4, rows, tw, n, o), dtype=g.dtype)
+        gm[:, 0] = q[:, 0]
+        xp.add(q[:, 0], q[:, 1], out=gm[:, 1])
+        xp.subtract(q[:, 0], q[:, 1], out=gm[:, 2])
+        xp.negative(q[:, 1], out=gm[:, 3])
+        gm = gm.reshape(16, rows * tw * n, o)
         part = xp.matmul(gm.transpose(0, 2, 1), v[:, t0:t1].reshape(16, -1, c))  # (16, O, C)
         if z is None:
             z = part
