@@ -15,7 +15,7 @@ import os
 import sys
 
 from . import models, overhead, report
-from .timing import measure
+from .timing import measure, measure_interleaved
 
 WORKLOADS = {w["name"]: w for w in (models.MLP, models.LENET, models.RESNET18, overhead.WORKLOAD)}
 
@@ -48,14 +48,15 @@ def time_workloads(workloads, devices, repeats=None, batch_size=None, with_torch
             kind = "cuda" if str(device).startswith("cuda") else "cpu"
             batch = w["batch_size"][kind] if batch_size is None or w["batch_size"][kind] is None else batch_size
             n = repeats or (w["repeats"] * (3 if full else 1))
-            results = {}
-            for fw in ("ours", "torch"):
-                if fw == "torch" and not (with_torch and _torch_available(device)):
-                    results[fw] = None
-                    continue
-                step = w[fw](device, batch)
-                t = measure(step, sync=_sync(device, fw), warmup=w["warmup"], repeats=n)
-                results[fw] = {k: (v * w["scale"] if k != "n" else v) for k, v in t.items()}
+            frameworks = ["ours"] + (["torch"] if with_torch and _torch_available(device) else [])
+            steps = {fw: w[fw](device, batch) for fw in frameworks}
+            syncs = {fw: _sync(device, fw) for fw in frameworks}
+            if len(steps) == 1:
+                times = {"ours": measure(steps["ours"], sync=syncs["ours"], warmup=w["warmup"], repeats=n)}
+            else:  # ours and torch step for step, so both see the same machine
+                times = measure_interleaved(steps, syncs, warmup=w["warmup"], repeats=n)
+            results = {fw: ({k: (v * w["scale"] if k != "n" else v) for k, v in times[fw].items()}
+                            if fw in times else None) for fw in ("ours", "torch")}
             row = {"workload": name, "device": str(device), "batch_size": batch, "unit": w["unit"],
                    "description": w["description"], "ours": results["ours"], "torch": results["torch"]}
             if row["torch"]:

@@ -1,4 +1,6 @@
-"""Timing done right: warm-up runs, a synchronised clock on GPUs, medians over repeats."""
+"""Timing done right: warm-up runs, a synchronised clock on GPUs, medians over repeats, and
+frameworks compared step for step (interleaved), so a machine that slows down for a while slows
+both alike and the ratio stays honest."""
 
 import statistics
 import time
@@ -23,4 +25,36 @@ def measure(step, sync=None, warmup=5, repeats=30, min_seconds=0.0):
         dt = time.perf_counter() - t0
         samples.append(dt)
         spent += dt
+    return _stats(samples)
+
+
+def _stats(samples):
     return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "n": len(samples)}
+
+
+def measure_interleaved(steps, syncs=None, warmup=5, repeats=30, rounds=5):
+    """Seconds per call of each of ``steps`` (a dict name -> callable), measured in ``rounds`` rounds:
+    in each round every framework runs one untimed call (to warm its caches and thread pools again)
+    and then a block of timed calls, the frameworks' order alternating from round to round. A machine
+    that slows down for a while thus slows every framework alike, while each is timed warm, back to
+    back, as a training loop runs. Returns name -> stats as ``measure`` does. ``syncs`` (name ->
+    callable) run before each clock read."""
+    syncs = {name: (syncs or {}).get(name) or (lambda: None) for name in steps}
+    names = list(steps)
+    for name in names:
+        for _ in range(warmup):
+            steps[name]()
+        syncs[name]()
+    rounds = max(1, min(rounds, repeats))
+    samples = {name: [] for name in names}
+    for r in range(rounds):
+        block = repeats // rounds + (r < repeats % rounds)  # the blocks add up to ``repeats``
+        for name in (names if r % 2 == 0 else names[::-1]):
+            steps[name]()
+            syncs[name]()
+            for _ in range(block):
+                t0 = time.perf_counter()
+                steps[name]()
+                syncs[name]()
+                samples[name].append(time.perf_counter() - t0)
+    return {name: _stats(s) for name, s in samples.items()}

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from benchmarks.__main__ import main
-from benchmarks.timing import measure
+from benchmarks.timing import measure, measure_interleaved
 
 
 def test_cli_end_to_end(tmp_path, capsys):
@@ -38,3 +38,16 @@ def test_measure_counts_and_synchronises():
     stats = measure(lambda: calls.append(1), sync=lambda: syncs.append(1), warmup=3, repeats=5)
     assert stats["n"] == 5 and len(calls) == 8 and len(syncs) == 6
     assert stats["min"] <= stats["median"] <= stats["max"]
+
+
+def test_measure_interleaved_alternates_and_synchronises():
+    log = []
+    steps = {"a": lambda: log.append("a"), "b": lambda: log.append("b")}
+    syncs = {"a": lambda: log.append("sa"), "b": lambda: log.append("sb")}
+    stats = measure_interleaved(steps, syncs, warmup=2, repeats=4, rounds=2)
+    assert log[:6] == ["a", "a", "sa", "b", "b", "sb"]  # warm-up, each framework on its own
+    calls = [e for e in log[6:] if e in "ab"]
+    # each round: one untimed call and a block of two timed ones per framework, the order alternating
+    assert calls == ["a"] * 3 + ["b"] * 3 + ["b"] * 3 + ["a"] * 3
+    assert log[6:].count("sa") == 6 and log[6:].count("sb") == 6  # a sync before every clock read
+    assert set(stats) == {"a", "b"} and all(s["n"] == 4 and s["min"] <= s["median"] <= s["max"] for s in stats.values())
