@@ -158,3 +158,16 @@ def test_wide_conv_matches_torch(stride, padding, device):
                        lambda x, w, b: torch.nn.functional.conv2d(
                            torch.relu(torch.nn.functional.conv2d(x, w, b, 1, 1)), w, b, stride, padding),
                        *arrs, device=device, tol={"float32": dict(rtol=1e-3, atol=1e-3)})
+
+
+def test_winograd_without_grad_and_frozen_weight():
+    """Under no_grad, and with a weight that needs no gradient (V not kept; dL/dx still exact)."""
+    x, w = rand_array((2, 16, 6, 7), seed=21), rand_array((32, 16, 3, 3), seed=22) / 6
+    ref = ref_conv(x, w, 1, 1)
+    with ag.no_grad():
+        numpy.testing.assert_allclose(host(F.conv2d(ag.tensor(x), ag.tensor(w), padding=1)), ref, rtol=1e-10)
+    xs = ag.tensor(x, requires_grad=True)
+    y = F.conv2d(xs, ag.tensor(w), padding=1)
+    g = rand_array(ref.shape, seed=23)
+    y.backward(ag.tensor(g))
+    numpy.testing.assert_allclose(host(xs.grad), ref_grads(x, w, g, 1, 1)[0], rtol=1e-10, atol=1e-10)

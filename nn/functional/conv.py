@@ -23,7 +23,7 @@ conv1d is conv2d on an image of height 1. Layouts are PyTorch's: input (N, C, H,
 
 import numbers
 
-from autograd_core import Function, Tensor
+from autograd_core import Function, Tensor, is_grad_enabled
 from autograd_core.ops.reduce import sum as _sum
 from autograd_core.ops.shape import reshape
 
@@ -306,7 +306,7 @@ class Conv(Function):
 
     def forward(self, x, w, b=None, *, geom, keep_cols=True):
         if _winograd(self.backend, x.shape, w.shape, geom):
-            y, v, geo = winograd.conv2d(self.backend.xp, x, w, geom[1])
+            y, v, geo = winograd.conv2d(self.backend.xp, x, w, geom[1], keep=keep_cols)
             cols = ("winograd", v, geo)
         else:
             y, cols = _conv_arrays(self.backend, x, w, geom)
@@ -455,7 +455,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, what):
         weight = reshape(weight, wshape[:2] + (1,) + wshape[2:])
         stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
     geom = (stride, pads, dilation, groups)
-    keep = weight.requires_grad
+    keep = weight.requires_grad and is_grad_enabled()  # the columns (or Winograd's V) serve only dL/dW
     y = Conv.apply(x, weight, geom=geom, keep_cols=keep) if bias is None else \
         Conv.apply(x, weight, bias, geom=geom, keep_cols=keep)
     if nd == 1:

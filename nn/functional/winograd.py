@@ -181,9 +181,9 @@ def conv(xp, x, u, padding, keep=False):
     return y.transpose(2, 3, 0, 1), (None if v_all is None else v_all.reshape(16, -1, c)), geo
 
 
-def conv2d(xp, x, w, padding):
-    """The forward convolution, kernel w (O, C, 3, 3): (y, V, geo), V and geo kept for dL/dW."""
-    return conv(xp, x, weight_transform(xp, w).transpose(0, 2, 1), padding, keep=True)
+def conv2d(xp, x, w, padding, keep=True):
+    """The forward convolution, kernel w (O, C, 3, 3): (y, V, geo), V (when ``keep``) and geo kept for dL/dW."""
+    return conv(xp, x, weight_transform(xp, w).transpose(0, 2, 1), padding, keep=keep)
 
 
 def conv2d_input_grad(xp, g, w, padding):
