@@ -32,13 +32,14 @@ def _stats(samples):
     return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "n": len(samples)}
 
 
-def measure_interleaved(steps, syncs=None, warmup=5, repeats=30, rounds=5):
+def measure_interleaved(steps, syncs=None, warmup=5, repeats=30, rounds=5, pause=0.25):
     """Seconds per call of each of ``steps`` (a dict name -> callable), measured in ``rounds`` rounds:
-    in each round every framework runs one untimed call (to warm its caches and thread pools again)
-    and then a block of timed calls, the frameworks' order alternating from round to round. A machine
-    that slows down for a while thus slows every framework alike, while each is timed warm, back to
-    back, as a training loop runs. Returns name -> stats as ``measure`` does. ``syncs`` (name ->
-    callable) run before each clock read."""
+    in each round every framework gets a pause of ``pause`` seconds (so the other framework's worker
+    threads, which spin for a while after their last task, have gone to sleep), one untimed call (to
+    warm its caches and thread pools again) and then a block of timed calls; the frameworks' order
+    alternates from round to round. A machine that slows down for a while thus slows every framework
+    alike, while each is timed warm and alone, back to back, as a training loop runs. Returns name ->
+    stats as ``measure`` does. ``syncs`` (name -> callable) run before each clock read."""
     syncs = {name: (syncs or {}).get(name) or (lambda: None) for name in steps}
     names = list(steps)
     for name in names:
@@ -50,6 +51,7 @@ def measure_interleaved(steps, syncs=None, warmup=5, repeats=30, rounds=5):
     for r in range(rounds):
         block = repeats // rounds + (r < repeats % rounds)  # the blocks add up to ``repeats``
         for name in (names if r % 2 == 0 else names[::-1]):
+            time.sleep(pause)
             steps[name]()
             syncs[name]()
             for _ in range(block):

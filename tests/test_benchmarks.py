@@ -44,7 +44,7 @@ def test_measure_interleaved_alternates_and_synchronises():
     log = []
     steps = {"a": lambda: log.append("a"), "b": lambda: log.append("b")}
     syncs = {"a": lambda: log.append("sa"), "b": lambda: log.append("sb")}
-    stats = measure_interleaved(steps, syncs, warmup=2, repeats=4, rounds=2)
+    stats = measure_interleaved(steps, syncs, warmup=2, repeats=4, rounds=2, pause=0.0)
     assert log[:6] == ["a", "a", "sa", "b", "b", "sb"]  # warm-up, each framework on its own
     calls = [e for e in log[6:] if e in "ab"]
     # each round: one untimed call and a block of two timed ones per framework, the order alternating

@@ -55,6 +55,7 @@ WINO_CASES = [
     (2, 17, 33, 6, 5, 2),
     (1, 32, 32, 4, 4, 1),
     (2, 16, 16, 4, 11, 0),
+    (1, 16, 16, 5, 1, 2),  # a one-column input: whole parity planes of padding
 ]
 
 

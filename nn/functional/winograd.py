@@ -99,7 +99,7 @@ def _planes(xp, x, padding, th, tw):
     below reads whole contiguous rows of these planes."""
     n, c, h, w = x.shape
     xl = x.transpose(2, 3, 0, 1)
-    planes = xp.zeros((2, 2, th + 1, tw + 1, n, c), dtype=x.dtype)
+    planes = xp.empty((2, 2, th + 1, tw + 1, n, c), dtype=x.dtype)
     spans = []
     for size, before, count in ((h, padding[0][0], th + 1), (w, padding[1][0], tw + 1)):
         spans.append([])
@@ -110,8 +110,15 @@ def _planes(xp, x, padding, th, tw):
             spans[-1].append((k0, i0, m))
     for r, (k0, i0, m) in enumerate(spans[0]):
         for q, (l0, j0, mq) in enumerate(spans[1]):
-            if m and mq:
-                planes[r, q, k0:k0 + m, l0:l0 + mq] = xl[i0:i0 + 2 * m - 1:2, j0:j0 + 2 * mq - 1:2]
+            plane = planes[r, q]
+            if not (m and mq):
+                plane[...] = 0
+                continue
+            plane[k0:k0 + m, l0:l0 + mq] = xl[i0:i0 + 2 * m - 1:2, j0:j0 + 2 * mq - 1:2]
+            plane[:k0] = 0  # the padding: only the border is zeroed, the interior is written once
+            plane[k0 + m:] = 0
+            plane[k0:k0 + m, :l0] = 0
+            plane[k0:k0 + m, l0 + mq:] = 0
     return planes
 
 
@@ -201,8 +208,11 @@ def conv2d_weight_grad(xp, v, geo, g):
     o, c = g.shape[1], v.shape[2]
     g2 = _mats(xp, g.dtype)[1]
     gl = g.transpose(2, 3, 0, 1)  # (OH, OW, N, O)
-    blocks = xp.zeros((th, 2, tw, 2, n, o), dtype=g.dtype)  # the blocks past the edge carry no gradient
-    blocks.reshape(2 * th, 2 * tw, n, o)[:oh, :ow] = gl
+    if (2 * th, 2 * tw) == (oh, ow) and gl.flags.c_contiguous:  # e already in this layout: no copy
+        blocks = gl.reshape(th, 2, tw, 2, n, o)
+    else:
+        blocks = xp.zeros((th, 2, tw, 2, n, o), dtype=g.dtype)  # the blocks past the edge carry no gradient
+        blocks.reshape(2 * th, 2 * tw, n, o)[:oh, :ow] = gl
     v = v.reshape(16, th, tw * n, c)
     z = None
     for t0, t1 in _chunks(th, 16 * tw * n * max(c, o) * g.itemsize):
