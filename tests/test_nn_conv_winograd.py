@@ -172,3 +172,16 @@ def test_winograd_without_grad_and_frozen_weight():
     g = rand_array(ref.shape, seed=23)
     y.backward(ag.tensor(g))
     numpy.testing.assert_allclose(host(xs.grad), ref_grads(x, w, g, 1, 1)[0], rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("n,c,o,h,w,p", WINO_CASES)
+def test_winograd_weight_grad_with_and_without_kept_v(n, c, o, h, w, p):
+    """dL/dW from the forward's V and from x alone (V recomputed: the double-backward path)."""
+    x, wt = rand_array((n, c, h, w), seed=24), rand_array((o, c, 3, 3), seed=25)
+    pads = ((p, p), (p, p))
+    y, v, geo = winograd.conv2d(numpy, x, wt, pads)
+    g = rand_array(y.shape, seed=26)
+    ref = ref_grads(x, wt, g, 1, p)[1]
+    numpy.testing.assert_allclose(winograd.conv2d_weight_grad(numpy, g, geo, v=v), ref, rtol=1e-10, atol=1e-10)
+    numpy.testing.assert_allclose(winograd.conv2d_weight_grad(numpy, g, winograd.geometry(x.shape, pads), x=x,
+                                                              padding=pads), ref, rtol=1e-10, atol=1e-10)

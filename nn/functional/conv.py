@@ -113,7 +113,7 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
     """gW (O, Cg, kh, kw) = sum_n g_n cols_n^T, per group (computed as (cols_n g_n^T)^T: measured the
     fastest arrangement of this contraction for NumPy's batched matmul)."""
     if isinstance(cols, tuple) and cols[0] == "winograd":  # the forward's Winograd transform of x
-        return winograd.conv2d_weight_grad(backend.xp, cols[1], cols[2], g)
+        return winograd.conv2d_weight_grad(backend.xp, g, cols[2], v=cols[1], x=x, padding=geom[1])
     o = g.shape[1]
     if cols is None and geom[3] == 1 and _channels_last(backend, o) and _is_channels_last(x):
         cols = ("channels_last", _im2col_channels_last(backend.xp, x, kernel, geom)[0])
@@ -122,8 +122,8 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
         gw = backend.xp.matmul(gl.T, cols[1])
         return gw.reshape(o, kernel[0], kernel[1], -1).transpose(0, 3, 1, 2).copy()
     if cols is None and _winograd(backend, x.shape, (g.shape[1], x.shape[1]) + tuple(kernel), geom):
-        v, geo = winograd.input_transform(backend.xp, x, geom[1])
-        return winograd.conv2d_weight_grad(backend.xp, v, geo, g)
+        geo = winograd.geometry(x.shape, geom[1])
+        return winograd.conv2d_weight_grad(backend.xp, g, geo, x=x, padding=geom[1])
     stride, padding, dilation, groups = geom
     n, o, oh, ow = g.shape
     if cols is None:

@@ -87,6 +87,13 @@ def _tiles(size, pads):
 CHUNK_BYTES = 4 << 20
 
 
+def geometry(x_shape, padding):
+    """(N, OH, OW, th, tw): the output size and the number of 2x2 tiles down and across."""
+    oh, th = _tiles(x_shape[2], padding[0])
+    ow, tw = _tiles(x_shape[3], padding[1])
+    return x_shape[0], oh, ow, th, tw
+
+
 def _chunks(th, per_row_bytes):
     rows = max(1, CHUNK_BYTES // max(1, per_row_bytes))
     return [(t, min(th, t + rows)) for t in range(0, th, rows)]
@@ -140,20 +147,6 @@ def _input_chunk(xp, planes, t0, t1, tw, out):
     xp.subtract(c1, c3, out=out[:, 3])
 
 
-def input_transform(xp, x, padding):
-    """V (16, T, C) for x (N, C, H, W) of any memory layout, padded by ((top, bottom), (left, right)):
-    the 4x4 tile of output block (ty, tx) is rows 2 ty .. 2 ty + 3 and columns 2 tx .. 2 tx + 3 of the
-    padded input; tiles ordered (ty, tx, n). Returns (V, geometry)."""
-    n, c, h, w = x.shape
-    oh, th = _tiles(h, padding[0])
-    ow, tw = _tiles(w, padding[1])
-    planes = _planes(xp, x, padding, th, tw)
-    v = xp.empty((4, 4, th, tw, n, c), dtype=x.dtype)
-    for t0, t1 in _chunks(th, 16 * tw * n * c * x.itemsize):
-        _input_chunk(xp, planes, t0, t1, tw, v[:, :, t0:t1])
-    return v.reshape(16, th * tw * n, c), (n, oh, ow, th, tw)
-
-
 def conv(xp, x, u, padding, keep=False):
     """h = conv(x, W) for the transformed kernel u (16, C_in, C_out; any strides), chunk by chunk of
     tile rows: V = B^T d B, M = V u, then each tile's 2x2 block A^T M A put in place. Returns (h, V,
@@ -200,23 +193,34 @@ def conv2d_input_grad(xp, g, w, padding):
     return conv(xp, g, weight_transform(xp, w, flipped=True), flipped)[0]
 
 
-def conv2d_weight_grad(xp, v, geo, g):
-    """dL/dW (O, C, 3, 3) from the forward's V and geometry and the output gradient g (N, O, OH, OW):
-    per chunk of tile rows GM = A e A^T (e's 2x2 blocks) and Z[xi] += GM[xi]^T V[xi] (the sum over
-    tiles), then dL/dW = Z^T G2."""
+def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
+    """dL/dW (O, C, 3, 3) for the output gradient g (N, O, OH, OW), from the forward's V (``v``) or,
+    without it, from the input ``x`` and ``padding`` (V then recomputed chunk by chunk, in the cache).
+    Per chunk of tile rows: GM = A e A^T (e's 2x2 blocks) and Z[xi] += GM[xi]^T V[xi] (the sum over
+    tiles); then dL/dW = Z^T G2."""
     n, oh, ow, th, tw = geo
-    o, c = g.shape[1], v.shape[2]
+    o = g.shape[1]
     g2 = _mats(xp, g.dtype)[1]
+    if v is None:
+        c = x.shape[1]
+        planes = _planes(xp, x, padding, th, tw)
+    else:
+        c = v.shape[2]
+        v = v.reshape(4, 4, th, tw, n, c)
     gl = g.transpose(2, 3, 0, 1)  # (OH, OW, N, O)
     if (2 * th, 2 * tw) == (oh, ow) and gl.flags.c_contiguous:  # e already in this layout: no copy
         blocks = gl.reshape(th, 2, tw, 2, n, o)
     else:
         blocks = xp.zeros((th, 2, tw, 2, n, o), dtype=g.dtype)  # the blocks past the edge carry no gradient
         blocks.reshape(2 * th, 2 * tw, n, o)[:oh, :ow] = gl
-    v = v.reshape(16, th, tw * n, c)
     z = None
     for t0, t1 in _chunks(th, 16 * tw * n * max(c, o) * g.itemsize):
         rows = t1 - t0
+        if v is None:
+            vc = xp.empty((4, 4, rows, tw, n, c), dtype=g.dtype)
+            _input_chunk(xp, planes, t0, t1, tw, vc)
+        else:
+            vc = v[:, :, t0:t1]
         e = blocks[t0:t1].transpose(1, 3, 0, 2, 4, 5)  # (a, b, rows, tw, N, O)
         # A = [[1, 0], [1, 1], [1, -1], [0, -1]] on the rows, then the columns
         q = xp.empty((4, 2, rows, tw, n, o), dtype=g.dtype)
@@ -229,8 +233,7 @@ def conv2d_weight_grad(xp, v, geo, g):
         xp.add(q[:, 0], q[:, 1], out=gm[:, 1])
         xp.subtract(q[:, 0], q[:, 1], out=gm[:, 2])
         xp.negative(q[:, 1], out=gm[:, 3])
-        gm = gm.reshape(16, rows * tw * n, o)
-        part = xp.matmul(gm.transpose(0, 2, 1), v[:, t0:t1].reshape(16, -1, c))  # (16, O, C)
+        part = xp.matmul(gm.reshape(16, -1, o).transpose(0, 2, 1), vc.reshape(16, -1, c))  # (16, O, C)
         if z is None:
             z = part
         else:
