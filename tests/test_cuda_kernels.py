@@ -441,7 +441,7 @@ def test_emulated_backend_window_kernels(emulated):
 
 def test_emulated_backend_conv_input_gradient(emulated):
     """The GPU's ConvTranspose (one GEMM into columns + the col2im kernel) equals the CPU's algorithms."""
-    from nn.functional.conv import _conv_arrays, _conv_transpose_arrays
+    from nn.functional.conv_arrays import _conv_arrays, _conv_transpose_arrays
 
     assert emulated.native_col2im and not CPU.native_col2im
     rng = numpy.random.default_rng(6)

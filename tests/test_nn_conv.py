@@ -13,7 +13,7 @@ import checks
 import nn
 import nn.functional as F
 from checks import check_grads, compare_with_torch, host, rand_array, torch_or_skip
-from nn.functional.conv import _conv_arrays, _conv_transpose_col2im, _conv_transpose_flipped
+from nn.functional.conv_arrays import _conv_arrays, _conv_transpose_col2im, _conv_transpose_flipped
 
 F32 = {"float32": dict(rtol=2e-4, atol=2e-4)}
 

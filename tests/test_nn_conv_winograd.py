@@ -14,7 +14,7 @@ import autograd_core as ag
 import nn.functional as F
 from checks import check_grads, compare_with_torch, host, rand_array, torch_or_skip
 from nn.functional import winograd
-from nn.functional.conv import _winograd
+from nn.functional.conv_arrays import _winograd
 
 
 def ref_conv(x, w, stride, pad):

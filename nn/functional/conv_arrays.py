@@ -1,0 +1,296 @@
+"""The array work of a convolution and its two gradients (raw backend arrays in, arrays out;
+``geom`` = (stride, padding, dilation, groups), padding as ((top, bottom), (left, right))).
+
+    y   = conv(x, W)              _conv_arrays: im2col + one GEMM
+    gW  = dL/dW = sum_p e_p x_p^T  _conv_weight_arrays: one GEMM over batch and positions
+    gx  = dL/dx                   _conv_transpose_arrays: see below
+
+Which form runs depends on the device and the layer:
+
+* GPU (``backend.native_col2im``: a fused col2im gather kernel, cuBLAS GEMMs): im2col + GEMM, and for
+  dL/dx one GEMM into columns plus col2im.
+* CPU, 3x3 stride-1 layers with at least 16 channels in and out: Winograd F(2x2, 3x3) in all three
+  (``winograd``).
+* CPU, other layers with at least 32 output channels: activations and gradients in (H, W, N, C)
+  memory order (channels-last, the batch next to them); im2col gathers runs of C contiguous values
+  and the GEMM writes its output in that order (``_conv_channels_last``).
+* CPU, small layers: NCHW; dL/dx by stride phases for strided convolutions, else the flipped-kernel
+  convolution or GEMM + a col2im by strided views, whichever moves less memory.
+"""
+
+from . import winograd
+
+
+# --- array-level kernels (raw arrays; ``geom`` = (stride, padding, dilation, groups)) --------------
+def _channels_last(backend, channels):
+    """Whether a CPU convolution with this many output channels writes its output channels-last: from
+    32 channels up (the CNN layers the Winograd path serves); small layers (LeNet's 6 and 16) keep
+    NCHW, where their own GEMMs are fastest."""
+    return not backend.native_col2im and channels >= 32
+
+
+def _winograd(backend, x_shape, w_shape, geom):
+    """Whether this convolution (and so its gradients) runs as Winograd F(2x2, 3x3): on the CPU, where
+    it applies (``winograd.usable``). The GPU keeps im2col + cuBLAS."""
+    return not backend.native_col2im and winograd.usable(x_shape, w_shape, geom)
+
+
+def _is_channels_last(x):
+    """Whether x (N, C, H, W) has its channels innermost in memory (the wide CPU layers' layout)."""
+    if x.ndim != 4 or x.shape[1] < 2 or x.strides[1] != x.itemsize:
+        return False
+    return min(x.strides[0], x.strides[2], x.strides[3]) >= x.shape[1] * x.itemsize
+
+
+def _im2col_channels_last(xp, x, kernel, geom):
+    """The windows of a channels-last x as cols (OH OW N, kh kw C): runs of C contiguous values.
+    A negative padding crops."""
+    stride, padding, dilation, _ = geom
+    xl = x.transpose(2, 3, 0, 1)  # (H, W, N, C)
+    (top, bottom), (left, right) = padding
+    if min(top, bottom, left, right) < 0:
+        h, w = xl.shape[:2]
+        xl = xl[max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
+        top, bottom, left, right = max(top, 0), max(bottom, 0), max(left, 0), max(right, 0)
+    h, w, n, c = xl.shape
+    if top or bottom or left or right:
+        xpad = xp.zeros((h + top + bottom, w + left + right, n, c), dtype=x.dtype)
+        xpad[top:top + h, left:left + w] = xl
+        xl = xpad
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    oh = (xl.shape[0] - dh * (kh - 1) - 1) // sh + 1
+    ow = (xl.shape[1] - dw * (kw - 1) - 1) // sw + 1
+    s0, s1, s2, s3 = xl.strides
+    view = xp.lib.stride_tricks.as_strided(xl, (oh, ow, n, kh, kw, c), (sh * s0, sw * s1, s2, dh * s0, dw * s1, s3))
+    return xp.ascontiguousarray(view).reshape(oh * ow * n, kh * kw * c), (oh, ow)
+
+
+def _conv_channels_last(xp, x, wm, kernel, geom):
+    """y = cols (OH OW N, kh kw C) @ wm (kh kw C, O), an (N, O, OH, OW) view of an (OH, OW, N, O) array:
+    (y, ("channels_last", cols))."""
+    cols, (oh, ow) = _im2col_channels_last(xp, x, kernel, geom)
+    y = xp.matmul(cols, wm)
+    return y.reshape(oh, ow, x.shape[0], wm.shape[1]).transpose(2, 3, 0, 1), ("channels_last", cols)
+
+
+def _conv_forward(backend, x, w, geom, keep):
+    """y = conv(x, W) and, where ``keep``, what dL/dW will reuse: the columns, or Winograd's
+    ("winograd", V, geometry); else None."""
+    if _winograd(backend, x.shape, w.shape, geom):
+        y, v, geo = winograd.conv2d(backend.xp, x, w, geom[1], keep=keep)
+        return y, (("winograd", v, geo) if keep else None)
+    y, cols = _conv_arrays(backend, x, w, geom)
+    return y, (cols if keep else None)
+
+
+def _conv_arrays(backend, x, w, geom):
+    """y (N, O, OH, OW) = W (G, O/G, Cg kh kw) @ cols (N, G, Cg kh kw, OH OW): one batched GEMM.
+
+    On the CPU, for a channels-last x and a wide layer: y (OH OW N, O) = cols (OH OW N, kh kw C) @ W^T,
+    the columns gathered channels-last (``_im2col_channels_last``) and y written channels-last."""
+    stride, padding, dilation, groups = geom
+    n = x.shape[0]
+    o, cg, kh, kw = w.shape
+    xp = backend.xp
+    if groups == 1 and _channels_last(backend, o) and _is_channels_last(x):
+        return _conv_channels_last(xp, x, w.transpose(2, 3, 1, 0).reshape(kh * kw * cg, o), (kh, kw), geom)
+    cols = backend.im2col(x, (kh, kw), stride, padding, dilation)
+    oh, ow = cols.shape[4:]
+    if groups == 1 and _channels_last(backend, o):
+        # y^T = cols^T W^T per sample: the same GEMM written out channels-last, then batch next to the
+        # channels, (OH, OW, N, O): the layout the Winograd layers read and write, so the network's
+        # activations stay in one layout
+        y = xp.matmul(cols.reshape(n, cg * kh * kw, oh * ow).transpose(0, 2, 1), w.reshape(o, cg * kh * kw).T)
+        y = xp.ascontiguousarray(y.transpose(1, 0, 2))
+        return y.reshape(oh, ow, n, o).transpose(2, 3, 0, 1), cols
+    if groups == 1:
+        y = xp.matmul(w.reshape(o, cg * kh * kw), cols.reshape(n, cg * kh * kw, oh * ow))
+    else:
+        y = xp.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols.reshape(n, groups, cg * kh * kw, oh * ow))
+    return y.reshape(n, o, oh, ow), cols
+
+
+def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
+    """gW (O, Cg, kh, kw) = sum_n g_n cols_n^T, per group (computed as (cols_n g_n^T)^T: measured the
+    fastest arrangement of this contraction for NumPy's batched matmul)."""
+    if isinstance(cols, tuple) and cols[0] == "winograd":  # the forward's Winograd transform of x
+        return winograd.conv2d_weight_grad(backend.xp, g, cols[2], v=cols[1], x=x, padding=geom[1])
+    o = g.shape[1]
+    if cols is None and geom[3] == 1 and _channels_last(backend, o) and _is_channels_last(x):
+        cols = ("channels_last", _im2col_channels_last(backend.xp, x, kernel, geom)[0])
+    if isinstance(cols, tuple):  # channels-last columns: gW (O, kh kw C) = g^T cols, then to (O, C, kh, kw)
+        gl = g.transpose(2, 3, 0, 1).reshape(-1, o)
+        gw = backend.xp.matmul(gl.T, cols[1])
+        return gw.reshape(o, kernel[0], kernel[1], -1).transpose(0, 3, 1, 2).copy()
+    if cols is None and _winograd(backend, x.shape, (g.shape[1], x.shape[1]) + tuple(kernel), geom):
+        geo = winograd.geometry(x.shape, geom[1])
+        return winograd.conv2d_weight_grad(backend.xp, g, geo, x=x, padding=geom[1])
+    stride, padding, dilation, groups = geom
+    n, o, oh, ow = g.shape
+    if cols is None:
+        cols = backend.im2col(x, kernel, stride, padding, dilation)
+    kk = kernel[0] * kernel[1]
+    k = cols.shape[1] * kk // groups
+    xp = backend.xp
+    if groups == 1 and o > oh * ow:
+        # deep layers (more channels than positions): the per-sample products would be summed over
+        # the batch from n * O * C kh kw partial results; one GEMM over (batch, position) instead
+        # (measured: ResNet-18's 512-channel 4x4 layer 18.5 -> 8.3 ms)
+        c2 = xp.ascontiguousarray(cols.reshape(n, k, oh * ow).transpose(1, 0, 2)).reshape(k, n * oh * ow)
+        g2 = xp.ascontiguousarray(g.reshape(n, o, oh * ow).transpose(1, 0, 2)).reshape(o, n * oh * ow)
+        return (g2 @ c2.T).reshape(o, k // kk, kernel[0], kernel[1])
+    cols = cols.reshape(n, groups, k, oh * ow)
+    g = g.reshape(n, groups, o // groups, oh * ow)
+    gw = xp.matmul(cols, g.swapaxes(-1, -2)).sum(axis=0)  # (G, Cg kh kw, O/G)
+    return gw.swapaxes(-1, -2).reshape(o, k // kk, kernel[0], kernel[1])
+
+
+def _conv_transpose_arrays(backend, g, w, in_size, geom):
+    """gx (N, C, H, W) = dL/dx of a convolution with output gradient g. Where the backend has a fused
+    col2im (``backend.native_col2im``, the GPU): one GEMM into columns and col2im (``_conv_transpose_gemm``).
+    On the CPU: stride phases for strided convolutions, otherwise whichever of two gather + one-GEMM
+    forms moves less memory (no scatter, no loop; both give every entry exactly):
+
+    * a stride-1 convolution of g (dilated by the stride, padded) with the flipped kernel, its in/out
+      channels swapped: im2col of g is O kh kw x H W per sample (the default; it wins when O <= C);
+    * one GEMM cols = W^T g first (C kh kw x plane per sample), then col2im as a gather-sum of shifted
+      views: the better choice when O > C (e.g. the first layers of a CNN, 1 -> 6, 6 -> 16 channels).
+    """
+    if backend.native_col2im:
+        return _conv_transpose_gemm(backend, g, w, in_size, geom)
+    if _winograd(backend, (g.shape[0], w.shape[1]) + tuple(in_size), w.shape, geom):
+        return winograd.conv2d_input_grad(backend.xp, g, w, geom[1])
+    stride, padding, dilation, groups = geom
+    if stride != (1, 1) and dilation == (1, 1) and groups == 1:
+        return _conv_transpose_phases(backend, g, w, in_size, geom)
+    o, cg, kh, kw = w.shape
+    hp, wp = in_size[0] + sum(padding[0]), in_size[1] + sum(padding[1])
+    im2col_size = o * kh * kw * in_size[0] * in_size[1]
+    gemm_size = cg * groups * kh * kw * (hp * wp + (kh - 1) * dilation[0] * wp + (kw - 1) * dilation[1])
+    if gemm_size < im2col_size:
+        return _conv_transpose_col2im(backend, g, w, in_size, geom)
+    return _conv_transpose_flipped(backend, g, w, in_size, geom)
+
+
+def _conv_transpose_gemm(backend, g, w, in_size, geom):
+    """cols[n, c, i, j, p] = sum_o W[o, c, i, j] g[n, o, p] (one GEMM, per group), then gx = col2im(cols):
+    every pixel gathers the column entries of the windows that cover it (the GPU's deterministic
+    gather kernel; no dilated zeros, no stride phases)."""
+    stride, padding, dilation, groups = geom
+    n, o, oh, ow = g.shape
+    _, cg, kh, kw = w.shape
+    xp = backend.xp
+    if groups == 1:
+        cols = xp.matmul(w.reshape(o, cg * kh * kw).T, g.reshape(n, o, oh * ow))
+    else:
+        wt = w.reshape(groups, o // groups, cg * kh * kw).swapaxes(1, 2)  # (G, Cg kh kw, O/G)
+        cols = xp.matmul(wt, g.reshape(n, groups, o // groups, oh * ow))
+    return backend.col2im(cols.reshape(n, cg * groups, kh, kw, oh, ow), in_size, stride, padding, dilation)
+
+
+def _phase_taps(r, k, p, s, out_len, in_len):
+    """For the input rows y = r + s m (m < count) of a strided convolution: the kernel taps i that reach
+    them, flipped, and the padding of g that turns their sum into a stride-1 correlation."""
+    taps = [i for i in range(k) if (r + p - i) % s == 0]
+    count = max(0, -(-(in_len - r) // s))
+    if not taps or not count:
+        return taps, count, None
+    base = (r + p - taps[0]) // s - (len(taps) - 1)  # g index read by tap 0 (flipped) at m = 0
+    before = -base
+    after = base + count - 1 + len(taps) - 1 - (out_len - 1)
+    return taps[::-1], count, (before, after)
+
+
+def _conv_transpose_phases(backend, g, w, in_size, geom):
+    """A strided convolution's input gradient without the zeros of a dilated g: the input rows and
+    columns split into stride^2 phases (y mod s, x mod s); each phase receives only the kernel taps
+    i = r + p (mod s), so it is a stride-1 correlation of g with that sub-kernel, flipped (im2col + one
+    GEMM). The phases together do exactly the forward's multiply-adds (a dilated g does s^2 times as
+    many): measured 22.7 -> 6 ms on ResNet-18's 64 -> 128 stride-2 layer."""
+    (sh, sw), ((top, _), (left, _)), _, _ = geom
+    xp = backend.xp
+    n, o, oh, ow = g.shape
+    c = w.shape[1]
+    channels_last = _channels_last(backend, c) and _is_channels_last(g)
+    if channels_last:  # every phase is a channels-last GEMM; the kernel is rearranged once, (kh, kw, O, C)
+        gx = xp.zeros(tuple(in_size) + (n, c), dtype=g.dtype).transpose(2, 3, 0, 1)
+        wt = xp.ascontiguousarray(w.transpose(2, 3, 0, 1))
+    else:
+        gx = xp.zeros((n, c) + tuple(in_size), dtype=g.dtype)
+    for ry in range(sh):
+        rows, my, pad_y = _phase_taps(ry, w.shape[2], top, sh, oh, in_size[0])
+        if pad_y is None:
+            continue
+        for rx in range(sw):
+            cols, mx, pad_x = _phase_taps(rx, w.shape[3], left, sw, ow, in_size[1])
+            if pad_x is None:
+                continue
+            phase = ((1, 1), (pad_y, pad_x), (1, 1), 1)
+            if channels_last:
+                wm = wt[rows][:, cols].reshape(-1, c)  # (taps_y taps_x O, C), flipped
+                part, _ = _conv_channels_last(xp, g, wm, (len(rows), len(cols)), phase)
+            else:
+                sub = w[:, :, rows][:, :, :, cols].transpose(1, 0, 2, 3)  # (C, O, taps_y, taps_x), flipped
+                part, _ = _conv_arrays(backend, g, xp.ascontiguousarray(sub), phase)
+            gx[:, :, ry::sh, rx::sw] = part
+    return gx
+
+
+def _conv_transpose_flipped(backend, g, w, in_size, geom):
+    """g dilated by the stride (s - 1 zeros between entries), padded by d (k - 1) - p before (and so
+    that the result has x's size after; a negative width crops), then a stride-1 convolution with
+    the kernel flipped and its in/out channels swapped."""
+    stride, padding, dilation, groups = geom
+    xp = backend.xp
+    n, o, oh, ow = g.shape
+    _, cg, kh, kw = w.shape
+    lens = ((oh - 1) * stride[0] + 1, (ow - 1) * stride[1] + 1)
+    pads = []
+    for size, k, p, d, ln in zip(in_size, (kh, kw), padding, dilation, lens):
+        before = d * (k - 1) - p[0]
+        pads.append((before, size + d * (k - 1) - before - ln))
+    if stride != (1, 1):
+        z = xp.zeros((n, o) + lens, dtype=g.dtype)
+        z[:, :, ::stride[0], ::stride[1]] = g
+        g = z
+    cols = backend.im2col(g, (kh, kw), (1, 1), tuple(pads), dilation)  # (N, O, kh, kw, H, W)
+    og = o // groups
+    wt = w.reshape(groups, og, cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+    wt = wt.reshape(groups, cg, og * kh * kw)
+    hw = in_size[0] * in_size[1]
+    if groups == 1:
+        gx = xp.matmul(wt[0], cols.reshape(n, og * kh * kw, hw))
+    else:
+        gx = xp.matmul(wt, cols.reshape(n, groups, og * kh * kw, hw))
+    return gx.reshape((n, cg * groups) + tuple(in_size))
+
+
+def _conv_transpose_col2im(backend, g, w, in_size, geom):
+    """With the padded input plane flattened row by row (width Wp), window entry (i, j) of the output
+    position at flat index t lands at t + off(i, j), off = i dh Wp + j dw. So: place g (dilated by the
+    stride) in a zero plane of that layout with a margin of max(off) zeros in front; one GEMM gives
+    cols[c, i, j, t] = sum_o W[o, c, i, j] g[o, t]; then gx_pad[c, q] = sum_{i, j} cols[c, i, j, q - off(i, j)],
+    a sum over a strided view (a gather); crop the padding."""
+    stride, padding, dilation, groups = geom
+    xp = backend.xp
+    n, o, oh, ow = g.shape
+    _, cg, kh, kw = w.shape
+    c, og = cg * groups, o // groups
+    (top, bottom), (left, right) = padding
+    hp, wp = in_size[0] + top + bottom, in_size[1] + left + right
+    margin = (kh - 1) * dilation[0] * wp + (kw - 1) * dilation[1]
+    length = margin + hp * wp
+    z = xp.zeros((n, o, length), dtype=g.dtype)
+    z[:, :, margin:].reshape(n, o, hp, wp)[:, :, :oh * stride[0]:stride[0], :ow * stride[1]:stride[1]] = g
+    wt = w.reshape(groups, og, cg * kh * kw).swapaxes(1, 2)  # (G, Cg kh kw, O/G)
+    if groups == 1:
+        cols = xp.matmul(wt[0], z)
+    else:
+        cols = xp.matmul(wt, z.reshape(n, groups, og, length))
+    cols = cols.reshape(n, c, kh, kw, length)
+    s = cols.strides
+    view = xp.lib.stride_tricks.as_strided(
+        cols[:, :, 0, 0, margin:], (n, c, kh, kw, hp * wp),
+        (s[0], s[1], s[2] - dilation[0] * wp * s[4], s[3] - dilation[1] * s[4], s[4]))
+    gx = view.sum(axis=(2, 3)).reshape(n, c, hp, wp)
+    return gx[:, :, top:top + in_size[0], left:left + in_size[1]]
