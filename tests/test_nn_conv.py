@@ -12,6 +12,7 @@ import autograd_core as ag
 import checks
 import nn
 import nn.functional as F
+import nn.functional.conv_arrays as conv_kernels
 from checks import check_grads, compare_with_torch, host, rand_array, torch_or_skip
 from nn.functional.conv_arrays import _conv_arrays, _conv_transpose_col2im, _conv_transpose_flipped
 
@@ -113,6 +114,20 @@ def test_grad_input_algorithms_agree(k, s, p, d, g, size, c, o, bias, device):
     # <conv(x, W), y> = <x, ConvTranspose(y, W)>: the adjoint identity
     lhs = float((backend.to_host(y) ** 2).sum())
     numpy.testing.assert_allclose(float((backend.to_host(x) * backend.to_host(a)).sum()), lhs, rtol=1e-10)
+
+
+@pytest.mark.parametrize("k,s,p,d,g,size,c,o,bias", [case for case in CONV2D_CASES[:11] if case[4] == 1])
+def test_col2im_by_channel_chunks(k, s, p, d, g, size, c, o, bias, device, monkeypatch):
+    """The col2im form made one input channel at a time equals the flipped-kernel form."""
+    monkeypatch.setattr(conv_kernels, "COL2IM_CHUNK_BYTES", 1)
+    backend = ag.tensor(0.0, device=device)._backend
+    pair = lambda v: v if isinstance(v, tuple) else (v, v)  # noqa: E731
+    x, w = (backend.asarray(a) for a in conv_arrays(2, c + 1, o, 1, k, size, False, seed=12))
+    geom = (pair(s), tuple((q, q) for q in pair(p)), pair(d), 1)
+    y, _ = _conv_arrays(backend, x, w, geom)
+    numpy.testing.assert_allclose(backend.to_host(_conv_transpose_col2im(backend, y, w, size, geom)),
+                                  backend.to_host(_conv_transpose_flipped(backend, y, w, size, geom)),
+                                  rtol=1e-10, atol=1e-10)
 
 
 # --- PyTorch as the oracle -----------------------------------------------------------------------------------

@@ -265,12 +265,19 @@ def _conv_transpose_flipped(backend, g, w, in_size, geom):
     return gx.reshape((n, cg * groups) + tuple(in_size))
 
 
+# the col2im form's columns are C kh kw times the padded plane per sample: they are made and summed a
+# few input channels at a time, about this many bytes, so they are still in the cache when summed
+# (measured on LeNet-5's 6 -> 16 layer: about 0.5 ms of a 9 ms step)
+COL2IM_CHUNK_BYTES = 1 << 20
+
+
 def _conv_transpose_col2im(backend, g, w, in_size, geom):
     """With the padded input plane flattened row by row (width Wp), window entry (i, j) of the output
     position at flat index t lands at t + off(i, j), off = i dh Wp + j dw. So: place g (dilated by the
     stride) in a zero plane of that layout with a margin of max(off) zeros in front; one GEMM gives
     cols[c, i, j, t] = sum_o W[o, c, i, j] g[o, t]; then gx_pad[c, q] = sum_{i, j} cols[c, i, j, q - off(i, j)],
-    a sum over a strided view (a gather); crop the padding."""
+    a sum over a strided view (a gather); crop the padding. Without groups, the GEMM and the sum run
+    over a few input channels at a time (``COL2IM_CHUNK_BYTES``)."""
     stride, padding, dilation, groups = geom
     xp = backend.xp
     n, o, oh, ow = g.shape
@@ -283,14 +290,18 @@ def _conv_transpose_col2im(backend, g, w, in_size, geom):
     z = xp.zeros((n, o, length), dtype=g.dtype)
     z[:, :, margin:].reshape(n, o, hp, wp)[:, :, :oh * stride[0]:stride[0], :ow * stride[1]:stride[1]] = g
     wt = w.reshape(groups, og, cg * kh * kw).swapaxes(1, 2)  # (G, Cg kh kw, O/G)
-    if groups == 1:
-        cols = xp.matmul(wt[0], z)
-    else:
-        cols = xp.matmul(wt, z.reshape(n, groups, og, length))
-    cols = cols.reshape(n, c, kh, kw, length)
-    s = cols.strides
-    view = xp.lib.stride_tricks.as_strided(
-        cols[:, :, 0, 0, margin:], (n, c, kh, kw, hp * wp),
-        (s[0], s[1], s[2] - dilation[0] * wp * s[4], s[3] - dilation[1] * s[4], s[4]))
-    gx = view.sum(axis=(2, 3)).reshape(n, c, hp, wp)
-    return gx[:, :, top:top + in_size[0], left:left + in_size[1]]
+    gx = xp.empty((n, c, hp * wp), dtype=g.dtype)
+    step = c if groups != 1 else max(1, COL2IM_CHUNK_BYTES // (n * kh * kw * length * g.itemsize))
+    for c0 in range(0, c, step):
+        c1 = min(c, c0 + step)
+        if groups == 1:
+            cols = xp.matmul(wt[0, c0 * kh * kw:c1 * kh * kw], z)
+        else:
+            cols = xp.matmul(wt, z.reshape(n, groups, og, length))
+        cols = cols.reshape(n, c1 - c0, kh, kw, length)
+        s = cols.strides
+        view = xp.lib.stride_tricks.as_strided(
+            cols[:, :, 0, 0, margin:], (n, c1 - c0, kh, kw, hp * wp),
+            (s[0], s[1], s[2] - dilation[0] * wp * s[4], s[3] - dilation[1] * s[4], s[4]))
+        view.sum(axis=(2, 3), out=gx[:, c0:c1])
+    return gx.reshape(n, c, hp, wp)[:, :, top:top + in_size[0], left:left + in_size[1]]
