@@ -101,9 +101,13 @@ class NumpyBackend(Backend):
         return col2im_sliced(numpy, cols, in_size, stride, padding, dilation)
 
     def max_pool2d(self, x, kernel, stride, padding, dilation):
+        if channels_innermost(x):  # a wide convolution's output: keep its (H, W, N, C) layout
+            return max_pool2d_windows_channels_last(numpy, x, kernel, stride, padding, dilation)
         return max_pool2d_windows(numpy, x, kernel, stride, padding, dilation)
 
     def max_pool2d_backward(self, gy, idx, in_shape, kernel, stride, padding, dilation):
+        if channels_innermost(idx):
+            return max_pool2d_backward_channels_last(self, gy, idx, in_shape, kernel, stride, dilation)
         return max_pool2d_backward_scatter(self, gy, idx, in_shape, kernel, stride, padding, dilation)
 
     # --- randomness -------------------------------------------------------------------------
@@ -258,3 +262,61 @@ def max_pool2d_backward_scatter(backend, gy, idx, in_shape, kernel, stride, padd
         gx = xp.zeros(n * c * h * w, dtype=gy.dtype)
         backend.scatter_add(gx, (flat_idx + offsets).reshape(-1), g.reshape(-1))
     return gx.reshape(in_shape)
+
+
+# --- the same for arrays in (H, W, N, C) memory order (the CPU's wide convolution layers) ----------
+def channels_innermost(a):
+    """Whether a 4-D (N, C, H, W) array is laid out (H, W, N, C) in memory, channels innermost."""
+    if a.ndim != 4 or a.shape[1] < 2 or a.strides[1] != a.itemsize:
+        return False
+    return a.strides[0] == a.shape[1] * a.itemsize and a.strides[2] >= a.strides[3] >= a.strides[0] * a.shape[0]
+
+
+def max_pool2d_windows_channels_last(xp, x, kernel, stride, padding, dilation):
+    """``max_pool2d_windows`` for x in (H, W, N, C) memory order, y and idx returned in that order:
+    the windows gathered as (k, OH, OW, N, C), so every step moves runs of N C contiguous values."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (top, bottom), (left, right) = padding
+    xl = x.transpose(2, 3, 0, 1)
+    if top or bottom or left or right:
+        xpad = xp.full((h + top + bottom, w + left + right, n, c), -numpy.inf, dtype=x.dtype)
+        xpad[top:top + h, left:left + w] = xl
+        xl = xpad
+    oh = (xl.shape[0] - dh * (kh - 1) - 1) // sh + 1
+    ow = (xl.shape[1] - dw * (kw - 1) - 1) // sw + 1
+    s0, s1, s2, s3 = xl.strides
+    view = xp.lib.stride_tricks.as_strided(xl, (kh, kw, oh, ow, n, c), (dh * s0, dw * s1, sh * s0, sw * s1, s2, s3))
+    k = kh * kw
+    cols = xp.ascontiguousarray(view).reshape(k, oh, ow, n, c)
+    y = cols.max(axis=0)
+    hit = (cols == y) | (cols != cols)  # as in max_pool2d_windows: the first maximum, NaN the largest
+    rank = xp.arange(k, 0, -1, dtype=numpy.int8 if k < 128 else numpy.int32).reshape(k, 1, 1, 1, 1)
+    arg = k - (hit * rank).max(axis=0)
+    ki, kj = xp.divmod(xp.arange(k), kw)
+    offset = (ki * dh * w + kj * dw).astype(numpy.int64, copy=False)
+    corner = (xp.arange(oh) * sh - top)[:, None] * w + (xp.arange(ow) * sw - left)
+    if top or left or bottom or right:
+        empty = y == -numpy.inf
+        if empty.any():
+            rows = (xp.arange(oh) * sh - top)[None, :, None] + (ki * dh)[:, None, None]
+            cols_x = (xp.arange(ow) * sw - left)[None, None, :] + (kj * dw)[:, None, None]
+            inside = (rows >= 0) & (rows < h) & (cols_x >= 0) & (cols_x < w)  # (k, oh, ow)
+            arg = xp.where(empty, (k - (inside * rank[:, :, :, 0, 0]).max(axis=0))[:, :, None, None], arg)
+    idx = offset[arg] + corner.astype(numpy.int64, copy=False)[:, :, None, None]
+    return y.transpose(2, 3, 0, 1), idx.transpose(2, 3, 0, 1)
+
+
+def max_pool2d_backward_channels_last(backend, gy, idx, in_shape, kernel, stride, dilation):
+    """``max_pool2d_backward_scatter`` into an (H, W, N, C) array: entry (q, n, c) of the flat buffer
+    is at q N C + n C + c for plane position q."""
+    xp = backend.xp
+    n, c, h, w = in_shape
+    target = idx.transpose(2, 3, 0, 1) * (n * c) + xp.arange(n * c, dtype=numpy.int64).reshape(n, c)
+    g = xp.ascontiguousarray(gy.transpose(2, 3, 0, 1))
+    gx = xp.zeros(h * w * n * c, dtype=gy.dtype)
+    if all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel)):  # disjoint windows
+        gx[target.reshape(-1)] = g.reshape(-1)
+    else:
+        backend.scatter_add(gx, target.reshape(-1), g.reshape(-1))
+    return gx.reshape(h, w, n, c).transpose(2, 3, 0, 1)

@@ -152,6 +152,34 @@ def test_max_pool_ties_and_nan_match_torch(device):
             numpy.testing.assert_array_equal(host(ours.grad), xt.grad.numpy())
 
 
+def _channels_last(x):
+    """The same values laid out (H, W, N, C) in memory, as the CPU's wide convolutions leave them."""
+    return numpy.ascontiguousarray(x.transpose(2, 3, 0, 1)).transpose(2, 3, 0, 1)
+
+
+@pytest.mark.parametrize("k,s,p,d,ceil,size", MAX_CASES)
+def test_max_pool2d_channels_last_input(k, s, p, d, ceil, size):
+    """A channels-last input (the CPU's own path for it) gives the values, indices and gradients of
+    a contiguous one, ties, NaN and all-padding windows included, and keeps its layout."""
+    from autograd_core.tensor import make_tensor
+
+    x = numpy.round(distinct((3, 4) + size, seed=3) * 0.5, 1)  # ties
+    x[0, 0, 0, 0] = numpy.nan
+    x[1, 2, :3, :3] = -numpy.inf
+    cpu = ag.tensor(0.0)._backend
+    results = []
+    for arr in (x, _channels_last(x)):
+        t = make_tensor(arr, cpu, requires_grad=True)
+        y, idx = F.max_pool2d(t, k, s, p, d, ceil, return_indices=True)
+        y.backward(ag.tensor(distinct(tuple(y.shape), seed=4)))
+        results.append((y._data, idx._data, t.grad._data))
+    (y0, i0, g0), (y1, i1, g1) = results
+    assert y1.strides[1] == y1.itemsize  # still channels innermost
+    numpy.testing.assert_array_equal(y1, y0)
+    numpy.testing.assert_array_equal(i1, i0)
+    numpy.testing.assert_array_equal(g1, g0)
+
+
 AVG_GRID = [c for c in itertools.product((1, 2, 3, 5), (1, 2, 3), (0, 1, 2), (False, True), (False, True))
             if _ok(c[0], c[1], c[2], 1, (9, 8))]
 
