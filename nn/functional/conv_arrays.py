@@ -112,19 +112,20 @@ def _conv_arrays(backend, x, w, geom):
 
 def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
     """gW (O, Cg, kh, kw) = sum_n g_n cols_n^T, per group (computed as (cols_n g_n^T)^T: measured the
-    fastest arrangement of this contraction for NumPy's batched matmul)."""
+    fastest arrangement of this contraction for NumPy's batched matmul). ``cols`` is what the forward
+    kept: NCHW columns, ("channels_last", columns) or ("winograd", V, geometry); None makes them again."""
     if isinstance(cols, tuple) and cols[0] == "winograd":  # the forward's Winograd transform of x
         return winograd.conv2d_weight_grad(backend.xp, g, cols[2], v=cols[1], x=x, padding=geom[1])
     o = g.shape[1]
+    if cols is None and _winograd(backend, x.shape, (o, x.shape[1]) + tuple(kernel), geom):
+        geo = winograd.geometry(x.shape, geom[1])  # no V kept (double backward): made again from x
+        return winograd.conv2d_weight_grad(backend.xp, g, geo, x=x, padding=geom[1])
     if cols is None and geom[3] == 1 and _channels_last(backend, o) and _is_channels_last(x):
         cols = ("channels_last", _im2col_channels_last(backend.xp, x, kernel, geom)[0])
     if isinstance(cols, tuple):  # channels-last columns: gW (O, kh kw C) = g^T cols, then to (O, C, kh, kw)
         gl = g.transpose(2, 3, 0, 1).reshape(-1, o)
         gw = backend.xp.matmul(gl.T, cols[1])
         return gw.reshape(o, kernel[0], kernel[1], -1).transpose(0, 3, 1, 2).copy()
-    if cols is None and _winograd(backend, x.shape, (g.shape[1], x.shape[1]) + tuple(kernel), geom):
-        geo = winograd.geometry(x.shape, geom[1])
-        return winograd.conv2d_weight_grad(backend.xp, g, geo, x=x, padding=geom[1])
     stride, padding, dilation, groups = geom
     n, o, oh, ow = g.shape
     if cols is None:

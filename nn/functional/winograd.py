@@ -13,43 +13,46 @@ input channels, the elementwise products become 16 GEMMs, one per tile entry xi:
     M[xi] = V[xi] U[xi]     (T x O)
     y     = A^T M A         (the output transform, placed at each tile's 2x2 block)
 
-All three transforms are linear, so each is one small matrix (the Kronecker products below) applied
-to 16 (or 9, or 4) stacked rows: one GEMM each. The entries of B, G and A are 0, +-1 and 1/2, so
-the result agrees with the direct sum to the same rounding (measured in float32: the same max
-error as im2col + GEMM against a float64 reference).
+The weight transform is one GEMM (the Kronecker product G (x) G below applied to the O C kernels at
+once). The input and output transforms are sums and differences of whole shifted views: B and A
+have entries 0 and +-1, G has 0, +-1/2 and 1, so the result agrees with the direct sum to the same
+rounding (measured in float32: the same max error as im2col + GEMM against a float64 reference).
 
 The gradients are the same maps transposed (each transform is linear):
 
     dL/dx  = a Winograd convolution of e = dL/dy with the kernel flipped and its channels swapped
     dL/dW  = G^T [ sum_tiles V[xi]^T (A e A^T)[xi] ] G       (16 GEMMs summed over tiles: dL/dW = e x^T)
 
-Arrays here are in channels-last order, (N, H, W, C) in memory: every copy and transform then moves
-runs of C contiguous values, and the GEMMs read and write their operands in place. The output is
-returned as an (N, C, H, W) view of a channels-last array (PyTorch's channels_last memory format);
-NumPy's elementwise ops and reductions keep that layout, so the next convolution reads it without a
-transpose.
+Arrays here are in (H, W, N, C) memory order, channels innermost and the batch next to them: the
+input is split once into its four row/column parity planes, and every transform then adds whole
+contiguous rows of those planes. The output is returned as an (N, C, H, W) view of an (H, W, N, C)
+array; NumPy's elementwise ops and reductions keep that layout, so the next convolution reads it
+without a transpose. The transforms and GEMMs run over chunks of tile rows so that each chunk's V and
+M are still in the cache when the next step reads them.
 
 Used on the CPU for the 3x3 stride-1 convolutions of CNNs (ResNet, VGG) with at least 16 channels
-in and out; see ``usable``. Measured on ResNet-18 (CIFAR, B=16, 2 cores) against im2col + GEMM, all
-three passes of each layer: 64 channels at 32x32 31.6 -> 23.3 ms, 128 at 16x16 24.7 -> 18.9 ms,
-256 at 8x8 25.7 -> 17.6 ms, 512 at 4x4 30.3 -> 25.3 ms.
+in and out; see ``usable``. Measured on ResNet-18 (CIFAR, B=16, 2 cores), one layer's forward on its
+own against im2col + GEMM: 64 channels at 32x32 11.1 -> 9.6 ms, 128 at 16x16 9.6 -> 6.3 ms, 256 at
+8x8 8.6 -> 5.0 ms, 512 at 4x4 10.0 -> 7.1 ms; the whole training step 512 -> 400 ms or so, with the
+layout kept between layers.
 """
 
 import numpy
 
-_BT = numpy.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=numpy.float64)
+# B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]] and A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+# are written out as adds and subtracts in _input_chunk, conv and conv2d_weight_grad; G as a matrix:
 _G = numpy.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=numpy.float64)
-_AT = numpy.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=numpy.float64)
-# the 2-D transforms as matrices on row-major flattened tiles: vec(P X Q^T) = kron(P, Q) vec(X)
-_B2, _G2, _A2 = numpy.kron(_BT, _BT), numpy.kron(_G, _G), numpy.kron(_AT, _AT)  # (16, 16), (16, 9), (4, 16)
+# G w G^T for every kernel at once, on row-major flattened kernels: vec(G X G^T) = kron(G, G) vec(X)
+_G2 = numpy.kron(_G, _G)  # (16, 9)
 _MATS = {}
 
 
 def _mats(xp, dtype):
-    """(B2, G2, A2, G2 flipped) as arrays of ``xp`` in ``dtype``, made once per (module, dtype)."""
+    """(G2, G2 for the kernel turned by 180 degrees) as arrays of ``xp`` in ``dtype``, made once per
+    (module, dtype)."""
     key = (xp.__name__, numpy.dtype(dtype).str)
     if key not in _MATS:
-        _MATS[key] = tuple(xp.asarray(m.astype(dtype)) for m in (_B2, _G2, _A2, _G2[:, ::-1].copy()))
+        _MATS[key] = tuple(xp.asarray(m.astype(dtype)) for m in (_G2, _G2[:, ::-1].copy()))
     return _MATS[key]
 
 
@@ -72,7 +75,7 @@ def weight_transform(xp, w, flipped=False):
     """U'[xi, o, c] = (G w[o, c] G^T)[xi], shape (16, O, C): one GEMM over the O C kernels. With
     ``flipped`` the kernel is turned by 180 degrees first (the input gradient's kernel)."""
     o, c = w.shape[:2]
-    g2 = _mats(xp, w.dtype)[3 if flipped else 1]
+    g2 = _mats(xp, w.dtype)[1 if flipped else 0]
     return xp.matmul(g2, w.reshape(o * c, 9).T).reshape(16, o, c)
 
 
@@ -83,7 +86,7 @@ def _tiles(size, pads):
 
 # The transforms run over chunks of tile rows of about this many bytes of V (or M), so each chunk's V
 # and M are still in the cache when the next step reads them (measured on ResNet-18's 64-channel 32x32
-# layer: 11.7 -> 7 ms forward; a few chunks per layer, never one per row or per sample).
+# layer: 11.7 -> 8.8 ms forward; a few chunks per layer, never one per row or per sample).
 CHUNK_BYTES = 4 << 20
 
 
@@ -200,7 +203,7 @@ def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
     tiles); then dL/dW = Z^T G2."""
     n, oh, ow, th, tw = geo
     o = g.shape[1]
-    g2 = _mats(xp, g.dtype)[1]
+    g2 = _mats(xp, g.dtype)[0]
     if v is None:
         c = x.shape[1]
         planes = _planes(xp, x, padding, th, tw)
