@@ -15,6 +15,8 @@ explicit list of named kernels for what differs between devices:
 ``col2im``                im2col's adjoint: each pixel gets the sum of the column entries copied from it
 ``max_pool2d``            window maxima and the flat index of each window's first maximum
 ``max_pool2d_backward``   the gradient sent back to those indices (overlapping windows accumulate)
+``sgd_update``, ``adam_update``  a whole optimizer update in one fused kernel, where the device has one
+                          (returns False elsewhere: the optimizer then runs its generic ops)
 ``synchronize``           wait for queued work (a no-op on the CPU)
 ``memory_stats``          {"allocated_bytes", "reserved_bytes", "peak_bytes"} (None where not tracked)
 ``from_dlpack``           zero-copy import of another library's array
@@ -49,6 +51,7 @@ class Backend:
     array_type = None  # the concrete array class of this device
     device = None  # a backends.Device
     native_col2im = False  # col2im is one fused kernel (see the module docstring)
+    fused_optimizer_updates = False  # sgd_update / adam_update may run (they still return False to decline)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.device}>"
@@ -132,6 +135,19 @@ class Backend:
 
     def permutation(self, n):
         raise NotImplementedError
+
+    # --- fused optimizer updates (optional) ---------------------------------------------------
+    def sgd_update(self, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
+        """SGD's update of ``param`` (and of the momentum buffer ``buf``; on the ``first`` step it is
+        written, not read) in place, exactly as ``optim.SGD``'s generic ops compute it. Returns False
+        where there is no fused kernel for these arrays (the default), True once done."""
+        return False
+
+    def adam_update(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
+                    weight_decay, decoupled, amsgrad, maximize, step):
+        """Adam's (AdamW's, with ``decoupled``) update of ``param`` and its moments in place at ``step``
+        (counted from 1), exactly as ``optim.Adam``'s generic ops compute it; False where not fused."""
+        return False
 
     # --- device control and interop ---------------------------------------------------------
     def synchronize(self):

@@ -25,6 +25,11 @@ Kernels (name: one thread per ..., what it computes):
   (low + bits mod range; with range 2^64 the raw bits, a permutation's sort keys): one Philox block
   (4 x 32 random bits) each; ``philox_raw``: one (counter, key) pair, the bare function for known-answer tests.
 
+* ``sgd_{f32,f64}``, ``adam_{f32,f64}``: one parameter element; a whole optimizer update (weight decay,
+  momentum / Nesterov, or Adam's moments, AMSGrad and AdamW's decoupled decay) in one pass, each
+  arithmetic step correctly rounded and never contracted into a fused multiply-add, so the result
+  is the generic update's (separate NumPy/CuPy ops) bit for bit.
+
 The random kernels are counter-based: value block b of a draw is Philox4x32-10 of the 128-bit
 counter (offset + b, 0) under the 64-bit key ``seed``; a draw of B blocks advances ``offset`` by B.
 So (seed, offset) is the whole generator state, as in PyTorch's CUDA generator, and a draw is
@@ -315,6 +320,77 @@ extern "C" __global__ void philox_raw(const unsigned int* __restrict__ io, unsig
 }
 """.replace("GRID_LOOP", _GRID_LOOP)
 
+_OPTIM_SRC = r"""
+// Correctly rounded steps, never fused into multiply-adds: each rounds as the generic update's
+// separate elementwise ops do.
+__device__ __forceinline__ float add_rn(float a, float b) { return __fadd_rn(a, b); }
+__device__ __forceinline__ double add_rn(double a, double b) { return __dadd_rn(a, b); }
+__device__ __forceinline__ float sub_rn(float a, float b) { return __fsub_rn(a, b); }
+__device__ __forceinline__ double sub_rn(double a, double b) { return __dsub_rn(a, b); }
+__device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
+__device__ __forceinline__ double mul_rn(double a, double b) { return __dmul_rn(a, b); }
+__device__ __forceinline__ float div_rn(float a, float b) { return __fdiv_rn(a, b); }
+__device__ __forceinline__ double div_rn(double a, double b) { return __ddiv_rn(a, b); }
+__device__ __forceinline__ float sqrt_rn(float a) { return __fsqrt_rn(a); }
+__device__ __forceinline__ double sqrt_rn(double a) { return __dsqrt_rn(a); }
+
+// The gradient an update uses: -g if maximize, then + wd * x (NaN-exact as the generic ops).
+template <typename T>
+__device__ __forceinline__ T update_grad(T g, T x, T wd, int use_wd, int maximize) {
+    if (use_wd) {
+        T t = mul_rn(x, wd);
+        return maximize ? sub_rn(t, g) : add_rn(g, t);
+    }
+    return maximize ? -g : g;
+}
+
+// SGD: mode 0 no momentum; 1 the first step (buf = g); 2 buf = mom * buf + alpha g. Then the step
+// direction is g + mom buf (Nesterov) or buf, and x += neg_lr * direction.
+template <typename T>
+__device__ void sgd_impl(T* __restrict__ p, const T* __restrict__ g, T* buf, long long total, T neg_lr,
+                         T wd, T mom, T alpha, int use_wd, int maximize, int mode, int nesterov) {
+    GRID_LOOP {
+        T x = p[i];
+        T d = update_grad(g[i], x, wd, use_wd, maximize);
+        if (mode) {
+            T b = mode == 1 ? d : add_rn(mul_rn(buf[i], mom), mul_rn(d, alpha));
+            buf[i] = b;
+            d = nesterov ? add_rn(d, mul_rn(b, mom)) : b;
+        }
+        p[i] = add_rn(x, mul_rn(d, neg_lr));
+    }
+}
+
+// Adam / AdamW: x *= decay (AdamW's decoupled weight decay, after the gradient is taken);
+// m = lerp(m, g, 1 - beta1) (lw = 1 - beta1 where that is below 1/2, else beta1: PyTorch's two forms);
+// v = beta2 v + (c2 g) g; with AMSGrad vmax = max(vmax, v) (NaN wins) stands in for v in
+// denom = sqrt(v) / bc2_sqrt + eps; x += (neg_step m) / denom.
+template <typename T>
+__device__ void adam_impl(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ m, T* __restrict__ v,
+                          T* vmax, long long total, T wd, T decay, T lw, T beta2, T c2, T bc2_sqrt, T eps,
+                          T neg_step, int use_wd, int maximize, int decoupled, int lerp_small, int amsgrad) {
+    GRID_LOOP {
+        T x = p[i];
+        T d = update_grad(g[i], x, wd, use_wd, maximize);
+        if (decoupled) x = mul_rn(x, decay);
+        T mi = m[i];
+        T diff = sub_rn(d, mi);
+        mi = lerp_small ? add_rn(mi, mul_rn(diff, lw)) : sub_rn(d, mul_rn(diff, lw));
+        T vi = add_rn(mul_rn(v[i], beta2), mul_rn(mul_rn(d, c2), d));
+        T s = vi;
+        if (amsgrad) {
+            T old = vmax[i];
+            s = (old != old || vi != vi) ? add_rn(old, vi) : (old > vi ? old : vi);
+            vmax[i] = s;
+        }
+        T denom = add_rn(div_rn(sqrt_rn(s), bc2_sqrt), eps);
+        p[i] = add_rn(x, div_rn(mul_rn(mi, neg_step), denom));
+        m[i] = mi;
+        v[i] = vi;
+    }
+}
+""".replace("GRID_LOOP", _GRID_LOOP)
+
 _C_TYPES = {"f32": "float", "f64": "double", "i64": "long long"}
 
 
@@ -342,6 +418,12 @@ SOURCES = {
     + _instantiate("maxpool_bwd_impl", "maxpool_bwd", "const T* gy, const long long* idx, T* gx, long long total, "
                    + _GEOM, ("f32", "f64")),
     "philox": _PHILOX_SRC,
+    "optim": _OPTIM_SRC
+    + _instantiate("sgd_impl", "sgd", "T* p, const T* g, T* buf, long long total, T neg_lr, T wd, T mom, T alpha, "
+                   "int use_wd, int maximize, int mode, int nesterov", ("f32", "f64"))
+    + _instantiate("adam_impl", "adam", "T* p, const T* g, T* m, T* v, T* vmax, long long total, T wd, T decay, "
+                   "T lw, T beta2, T c2, T bc2_sqrt, T eps, T neg_step, int use_wd, int maximize, int decoupled, "
+                   "int lerp_small, int amsgrad", ("f32", "f64")),
 }
 """The CUDA C++ source of each kernel group (one compilation unit each)."""
 
@@ -464,3 +546,27 @@ def philox_call(name, seed, offset, out, *extra):
         per = PER_BLOCK[name]
     blocks = (n + per - 1) // per
     return name, blocks, (_U64(seed & _MASK64), _U64(offset & _MASK64), _I64(n)) + extra + (out,), blocks
+
+
+# --- fused optimizer updates ----------------------------------------------------------------------------
+def sgd_call(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
+    """(name, threads, args) for one fused SGD update; the scalars are those the generic update computes
+    (in Python floats), then rounded to the parameter's dtype as NumPy and CuPy round a Python scalar."""
+    t = p.dtype.type
+    mode = 0 if momentum == 0 else (1 if first else 2)
+    return "sgd_" + suffix(p.dtype), p.size, (
+        p, g, p if buf is None else buf, _I64(p.size), t(-lr), t(weight_decay), t(momentum), t(1 - dampening),
+        _I32(weight_decay != 0), _I32(bool(maximize)), _I32(mode), _I32(bool(nesterov)))
+
+
+def adam_call(p, g, m, v, vmax, *, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad, maximize, step):
+    """(name, threads, args) for one fused Adam/AdamW update at step ``step`` (counted from 1)."""
+    t = p.dtype.type
+    weight = 1 - beta1
+    small = abs(weight) < 0.5
+    decay = 1 - lr * weight_decay
+    return "adam_" + suffix(p.dtype), p.size, (
+        p, g, m, v, p if vmax is None else vmax, _I64(p.size), t(weight_decay), t(decay),
+        t(weight if small else 1.0 - weight), t(beta2), t(1 - beta2), t((1 - beta2 ** step) ** 0.5), t(eps),
+        t(-(lr / (1 - beta1 ** step))), _I32(weight_decay != 0 and not decoupled), _I32(bool(maximize)),
+        _I32(weight_decay != 0 and bool(decoupled)), _I32(small), _I32(bool(amsgrad)))

@@ -8,6 +8,8 @@ and on disk).
 
 Named kernels (see backends/base.py for their contracts):
 
+* ``sgd_update``, ``adam_update``: the optimizers' fused updates, one kernel per parameter (float32
+  and float64, contiguous arrays; anything else takes the optimizer's generic ops).
 * ``im2col``, ``col2im``, ``max_pool2d``, ``max_pool2d_backward``: CUDA kernels for float32 and
   float64 (im2col also int64); other dtypes, or planes too large for 32-bit indexing, fall back to
   the NumPy backend's algorithms run on CuPy arrays. col2im and the max-pool backward are gathers
@@ -50,6 +52,7 @@ class CupyBackend(Backend):
     xp = cupy
     array_type = cupy.ndarray
     native_col2im = True  # col2im is a gather kernel: conv's input gradient is GEMM + col2im
+    fused_optimizer_updates = True  # sgd_update / adam_update: one kernel per parameter
 
     def __init__(self, index=0):
         self.index = int(index)
@@ -223,6 +226,34 @@ class CupyBackend(Backend):
         with self._on_device():
             keys = self._draw("philox_randint", (int(n),), numpy.int64, 0, 0, 1)  # range 0 = all 2^64 values
             return self.xp.argsort(keys)
+
+    # --- fused optimizer updates: one kernel per parameter and step ----------------------------------
+    @staticmethod
+    def _fusable(*arrays):
+        first = arrays[0]
+        return ck.suffix(first.dtype) is not None and all(
+            a is None or (a.dtype == first.dtype and a.shape == first.shape and a.flags.c_contiguous) for a in arrays)
+
+    def sgd_update(self, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
+        if not self._fusable(param, grad, buf) or (momentum != 0 and buf is None):
+            return False
+        if param.size:
+            with self._on_device():
+                self._launch(*ck.sgd_call(param, grad, buf, lr=lr, momentum=momentum, dampening=dampening,
+                                          weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                                          first=first))
+        return True
+
+    def adam_update(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
+                    weight_decay, decoupled, amsgrad, maximize, step):
+        if not self._fusable(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq) or (amsgrad and max_exp_avg_sq is None):
+            return False
+        if param.size:
+            with self._on_device():
+                self._launch(*ck.adam_call(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr=lr, beta1=beta1,
+                                           beta2=beta2, eps=eps, weight_decay=weight_decay, decoupled=decoupled,
+                                           amsgrad=amsgrad, maximize=maximize, step=step))
+        return True
 
     # --- device control and interop ---------------------------------------------------------
     def synchronize(self):

@@ -97,10 +97,17 @@ class Adam(Optimizer):
                     if amsgrad:
                         state["max_exp_avg_sq"] = zeros_like(p)
                 xp, x = p._backend.xp, p._data
-                work, tmp, denom = self._scratch(p, 3)
                 step_t = state["step"]._data
                 step_t += 1
                 step = float(step_t)
+                if amsgrad and "max_exp_avg_sq" not in state:
+                    state["max_exp_avg_sq"] = zeros_like(p)
+                if p._backend.fused_optimizer_updates and p._backend.adam_update(
+                        x, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                        state["max_exp_avg_sq"]._data if amsgrad else None, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                        weight_decay=wd, decoupled=decoupled, amsgrad=amsgrad, maximize=maximize, step=step):
+                    continue  # the whole update in one kernel (the GPU)
+                work, tmp, denom = self._scratch(p, 3)
                 g = grad_for_update(xp, g, x, maximize, 0 if decoupled else wd, work)
                 if wd != 0 and decoupled:
                     xp.multiply(x, 1 - lr * wd, out=x)
@@ -111,8 +118,6 @@ class Adam(Optimizer):
                 step_size = lr / (1 - beta1 ** step)
                 bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                 if amsgrad:
-                    if "max_exp_avg_sq" not in state:
-                        state["max_exp_avg_sq"] = zeros_like(p)
                     vmax = state["max_exp_avg_sq"]._data
                     xp.maximum(vmax, v, out=vmax)
                     xp.sqrt(vmax, out=denom)

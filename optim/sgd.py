@@ -78,6 +78,9 @@ class SGD(Optimizer):
             mom, damp = float(group["momentum"]), float(group["dampening"])
             nesterov, maximize = group["nesterov"], group["maximize"]
             for p, g, state in self._grads(group):
+                if p._backend.fused_optimizer_updates and self._fused(p, g, state, lr, wd, mom, damp, nesterov,
+                                                                       maximize):
+                    continue
                 xp, x = p._backend.xp, p._data
                 work, tmp = self._scratch(p, 2)
                 g = grad_for_update(xp, g, x, maximize, wd, work)
@@ -98,3 +101,16 @@ class SGD(Optimizer):
                         g = b
                 add_scaled(xp, x, g, -lr, tmp)
         return loss
+
+    @staticmethod
+    def _fused(p, g, state, lr, wd, mom, damp, nesterov, maximize):
+        """The whole update in one kernel where the device has it (the GPU); False to run the ops above."""
+        buf = state.get("momentum_buffer")
+        first = mom != 0 and buf is None
+        b = (p._backend.xp.empty_like(p._data) if first else buf._data) if mom != 0 else None
+        if not p._backend.sgd_update(p._data, g, b, lr=lr, momentum=mom, dampening=damp, weight_decay=wd,
+                                     nesterov=nesterov, maximize=maximize, first=first):
+            return False
+        if first:
+            state["momentum_buffer"] = make_tensor(b, p._backend)
+        return True
