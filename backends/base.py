@@ -137,11 +137,12 @@ class Backend:
         raise NotImplementedError
 
     # --- fused optimizer updates (optional) ---------------------------------------------------
-    def sgd_update(self, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
-        """SGD's update of ``param`` (and of the momentum buffer ``buf``; on the ``first`` step it is
-        written, not read) in place, exactly as ``optim.SGD``'s generic ops compute it. Returns False
-        where there is no fused kernel for these arrays (the default), True once done."""
-        return False
+    def sgd_update(self, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
+        """SGD's update of ``param`` and of the momentum buffer ``buf`` in place, exactly as ``optim.SGD``'s
+        generic ops compute it; ``buf`` None with a momentum is the first step, which makes the buffer.
+        Returns (done, buffer): (False, None) where there is no fused kernel for these arrays (the
+        default), else (True, the momentum buffer or None without momentum)."""
+        return False, None
 
     def adam_update(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
                     weight_decay, decoupled, amsgrad, maximize, step):

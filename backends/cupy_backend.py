@@ -234,15 +234,18 @@ class CupyBackend(Backend):
         return ck.suffix(first.dtype) is not None and all(
             a is None or (a.dtype == first.dtype and a.shape == first.shape and a.flags.c_contiguous) for a in arrays)
 
-    def sgd_update(self, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
-        if not self._fusable(param, grad, buf) or (momentum != 0 and buf is None):
-            return False
-        if param.size:
-            with self._on_device():
+    def sgd_update(self, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
+        if not self._fusable(param, grad, buf):
+            return False, None
+        first = momentum != 0 and buf is None
+        with self._on_device():
+            if first:
+                buf = self.xp.empty_like(param)
+            if param.size:
                 self._launch(*ck.sgd_call(param, grad, buf, lr=lr, momentum=momentum, dampening=dampening,
                                           weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
                                           first=first))
-        return True
+        return True, buf
 
     def adam_update(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
                     weight_decay, decoupled, amsgrad, maximize, step):

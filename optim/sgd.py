@@ -106,11 +106,8 @@ class SGD(Optimizer):
     def _fused(p, g, state, lr, wd, mom, damp, nesterov, maximize):
         """The whole update in one kernel where the device has it (the GPU); False to run the ops above."""
         buf = state.get("momentum_buffer")
-        first = mom != 0 and buf is None
-        b = (p._backend.xp.empty_like(p._data) if first else buf._data) if mom != 0 else None
-        if not p._backend.sgd_update(p._data, g, b, lr=lr, momentum=mom, dampening=damp, weight_decay=wd,
-                                     nesterov=nesterov, maximize=maximize, first=first):
-            return False
-        if first:
+        done, b = p._backend.sgd_update(p._data, g, None if buf is None else buf._data, lr=lr, momentum=mom,
+                                        dampening=damp, weight_decay=wd, nesterov=nesterov, maximize=maximize)
+        if done and mom != 0 and buf is None:
             state["momentum_buffer"] = make_tensor(b, p._backend)
-        return True
+        return done
