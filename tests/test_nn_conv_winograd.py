@@ -115,8 +115,9 @@ def test_winograd_chunks_agree(monkeypatch):
 
 
 def test_winograd_output_is_channels_last_and_flows_on():
-    """A Winograd layer's output is an (N, C, H, W) view of a channels-last array; batch norm, ReLU,
-    a strided conv (channels-last im2col) and a 1x1 conv read it and give the direct sums' values."""
+    """A Winograd layer's output is an (N, C, H, W) view of a channels-last array; ReLU, a strided conv
+    (channels-last im2col) and a strided 1x1 conv after it give the direct sums' values, forward and
+    backward."""
     x, w1 = rand_array((2, 16, 8, 9), seed=7), rand_array((32, 16, 3, 3), seed=8) / 6
     w2, w3 = rand_array((32, 32, 3, 3), seed=9) / 9, rand_array((48, 32, 1, 1), seed=10) / 6
     xs, ws = ag.tensor(x, requires_grad=True), [ag.tensor(a, requires_grad=True) for a in (w1, w2, w3)]
