@@ -180,9 +180,22 @@ def test_winograd_weight_grad_with_and_without_kept_v(n, c, o, h, w, p):
     """dL/dW from the forward's V and from x alone (V recomputed: the double-backward path)."""
     x, wt = rand_array((n, c, h, w), seed=24), rand_array((o, c, 3, 3), seed=25)
     pads = ((p, p), (p, p))
-    y, v, geo = winograd.conv2d(numpy, x, wt, pads)
+    y, v, geo, _ = winograd.conv2d(numpy, x, wt, pads)
     g = rand_array(y.shape, seed=26)
     ref = ref_grads(x, wt, g, 1, p)[1]
     numpy.testing.assert_allclose(winograd.conv2d_weight_grad(numpy, g, geo, v=v), ref, rtol=1e-10, atol=1e-10)
     numpy.testing.assert_allclose(winograd.conv2d_weight_grad(numpy, g, winograd.geometry(x.shape, pads), x=x,
                                                               padding=pads), ref, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("n,c,o,h,w,p", WINO_CASES)
+def test_winograd_input_grad_reuses_the_forward_transform(n, c, o, h, w, p):
+    """dL/dx through the forward's U' (read in swapped slots: G J = P G) equals the direct sum, as the
+    turned kernel's own transform does."""
+    x, wt = rand_array((n, c, h, w), seed=27), rand_array((o, c, 3, 3), seed=28)
+    pads = ((p, p), (p, p))
+    y, _, _, u = winograd.conv2d(numpy, x, wt, pads, keep=False)
+    g = rand_array(y.shape, seed=29)
+    ref = ref_grads(x, wt, g, 1, p)[0]
+    numpy.testing.assert_allclose(winograd.conv2d_input_grad(numpy, g, wt, pads, u=u), ref, rtol=1e-10, atol=1e-10)
+    numpy.testing.assert_allclose(winograd.conv2d_input_grad(numpy, g, wt, pads), ref, rtol=1e-10, atol=1e-10)

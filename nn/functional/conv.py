@@ -48,7 +48,7 @@ class Conv(Function):
         x, w = self.inputs[0], self.inputs[1]
         gx = gw = gb = None
         if self._next[0] is not None:
-            gx = ConvTranspose.apply(gy, w, geom=self.geom, in_size=x._data.shape[2:])
+            gx = ConvTranspose.apply(gy, w, geom=self.geom, in_size=x._data.shape[2:], cache=self.cols)
         if self._next[1] is not None:
             gw = ConvWeight.apply(x, gy, geom=self.geom, kernel=w._data.shape[2:], cols=self.cols)
         if len(self.inputs) == 3:
@@ -67,9 +67,9 @@ class ConvTranspose(Function):
 
     saves_inputs = True
 
-    def forward(self, g, w, *, geom, in_size):
-        self.geom = geom
-        return _conv_transpose_arrays(self.backend, g, w, tuple(in_size), geom)
+    def forward(self, g, w, *, geom, in_size, cache=None):
+        self.geom = geom  # ``cache``: what the forward Conv kept (Winograd's weight transform serves here too)
+        return _conv_transpose_arrays(self.backend, g, w, tuple(in_size), geom, cache)
 
     def backward(self, v):
         g, w = self.inputs

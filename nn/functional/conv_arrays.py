@@ -77,8 +77,8 @@ def _conv_forward(backend, x, w, geom, keep):
     """y = conv(x, W) and, where ``keep``, what dL/dW will reuse: the columns, or Winograd's
     ("winograd", V, geometry); else None."""
     if _winograd(backend, x.shape, w.shape, geom):
-        y, v, geo = winograd.conv2d(backend.xp, x, w, geom[1], keep=keep)
-        return y, (("winograd", v, geo) if keep else None)
+        y, v, geo, u = winograd.conv2d(backend.xp, x, w, geom[1], keep=keep)
+        return y, (("winograd", v, geo, u) if keep else ("winograd", None, geo, u))
     y, cols = _conv_arrays(backend, x, w, geom)
     return y, (cols if keep else None)
 
@@ -114,8 +114,10 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
     """gW (O, Cg, kh, kw) = sum_n g_n cols_n^T, per group (computed as (cols_n g_n^T)^T: measured the
     fastest arrangement of this contraction for NumPy's batched matmul). ``cols`` is what the forward
     kept: NCHW columns, ("channels_last", columns) or ("winograd", V, geometry); None makes them again."""
-    if isinstance(cols, tuple) and cols[0] == "winograd":  # the forward's Winograd transform of x
+    if isinstance(cols, tuple) and cols[0] == "winograd" and cols[1] is not None:  # the forward's V
         return winograd.conv2d_weight_grad(backend.xp, g, cols[2], v=cols[1], x=x, padding=geom[1])
+    if isinstance(cols, tuple) and cols[0] == "winograd":
+        cols = None
     o = g.shape[1]
     if cols is None and _winograd(backend, x.shape, (o, x.shape[1]) + tuple(kernel), geom):
         geo = winograd.geometry(x.shape, geom[1])  # no V kept (double backward): made again from x
@@ -146,7 +148,7 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
     return gw.swapaxes(-1, -2).reshape(o, k // kk, kernel[0], kernel[1])
 
 
-def _conv_transpose_arrays(backend, g, w, in_size, geom):
+def _conv_transpose_arrays(backend, g, w, in_size, geom, cache=None):
     """gx (N, C, H, W) = dL/dx of a convolution with output gradient g. Where the backend has a fused
     col2im (``backend.native_col2im``, the GPU): one GEMM into columns and col2im (``_conv_transpose_gemm``).
     On the CPU: stride phases for strided convolutions, otherwise whichever of two gather + one-GEMM
@@ -160,7 +162,8 @@ def _conv_transpose_arrays(backend, g, w, in_size, geom):
     if backend.native_col2im:
         return _conv_transpose_gemm(backend, g, w, in_size, geom)
     if _winograd(backend, (g.shape[0], w.shape[1]) + tuple(in_size), w.shape, geom):
-        return winograd.conv2d_input_grad(backend.xp, g, w, geom[1])
+        u = cache[3] if isinstance(cache, tuple) and cache[0] == "winograd" else None  # the forward's U'
+        return winograd.conv2d_input_grad(backend.xp, g, w, geom[1], u=u)
     stride, padding, dilation, groups = geom
     if stride != (1, 1) and dilation == (1, 1) and groups == 1:
         return _conv_transpose_phases(backend, g, w, in_size, geom)

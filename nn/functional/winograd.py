@@ -132,28 +132,37 @@ def _planes(xp, x, padding, th, tw):
     return planes
 
 
-def _input_chunk(xp, planes, t0, t1, tw, out):
-    """out[a', b'] = (B^T d B)[a', b'] for the tiles of tile rows t0 .. t1, out (4, 4, rows, tw, N, C).
-    Rows first (B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]), then columns."""
+_SLOTS = (0, 1, 2, 3)
+# G J = P G for the kernel turned by 180 degrees (J reverses 3 taps, P swaps tile rows 0 and 3), so the
+# turned kernel's transform is the kernel's own with rows and columns 0 and 3 swapped: a convolution
+# with it can reuse U' by writing V to, and reading M from, those swapped slots
+_TURNED = (3, 1, 2, 0)
+
+
+def _input_chunk(xp, planes, t0, t1, tw, out, slots=_SLOTS):
+    """out[a', b'] = (B^T d B)[a', b'] for the tiles of tile rows t0 .. t1, out (4, 4, rows, tw, N, C)
+    (entry (a', b') written to slot (slots[a'], slots[b'])). Rows first (B^T = [[1, 0, -1, 0],
+    [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]), then columns."""
     p0, p1 = planes[0, :, t0:t1], planes[1, :, t0:t1]  # tile rows a = 0, 1 (both column parities)
     p2, p3 = planes[0, :, t0 + 1:t1 + 1], planes[1, :, t0 + 1:t1 + 1]  # a = 2, 3
     r = xp.empty((4,) + p0.shape, dtype=planes.dtype)  # (4, 2, rows, tw + 1, N, C)
-    xp.subtract(p0, p2, out=r[0])
-    xp.add(p1, p2, out=r[1])
-    xp.subtract(p2, p1, out=r[2])
-    xp.subtract(p1, p3, out=r[3])
+    xp.subtract(p0, p2, out=r[slots[0]])
+    xp.add(p1, p2, out=r[slots[1]])
+    xp.subtract(p2, p1, out=r[slots[2]])
+    xp.subtract(p1, p3, out=r[slots[3]])
     c0, c1 = r[:, 0, :, :tw], r[:, 1, :, :tw]  # tile columns b = 0, 1
     c2, c3 = r[:, 0, :, 1:tw + 1], r[:, 1, :, 1:tw + 1]  # b = 2, 3
-    xp.subtract(c0, c2, out=out[:, 0])
-    xp.add(c1, c2, out=out[:, 1])
-    xp.subtract(c2, c1, out=out[:, 2])
-    xp.subtract(c1, c3, out=out[:, 3])
+    xp.subtract(c0, c2, out=out[:, slots[0]])
+    xp.add(c1, c2, out=out[:, slots[1]])
+    xp.subtract(c2, c1, out=out[:, slots[2]])
+    xp.subtract(c1, c3, out=out[:, slots[3]])
 
 
-def conv(xp, x, u, padding, keep=False):
+def conv(xp, x, u, padding, keep=False, slots=_SLOTS):
     """h = conv(x, W) for the transformed kernel u (16, C_in, C_out; any strides), chunk by chunk of
     tile rows: V = B^T d B, M = V u, then each tile's 2x2 block A^T M A put in place. Returns (h, V,
-    geo): h (N, C_out, OH, OW) a view of an (OH, OW, N, C_out) array; V (all chunks) only when ``keep``."""
+    geo): h (N, C_out, OH, OW) a view of an (OH, OW, N, C_out) array; V (all chunks) only when ``keep``.
+    With ``slots`` = _TURNED, u is the transform of the kernel turned by 180 degrees."""
     n, c, h, w = x.shape
     o = u.shape[2]
     oh, th = _tiles(h, padding[0])
@@ -161,22 +170,23 @@ def conv(xp, x, u, padding, keep=False):
     planes = _planes(xp, x, padding, th, tw)
     y = xp.empty((th, 2, tw, 2, n, o), dtype=x.dtype)
     v_all = xp.empty((4, 4, th, tw, n, c), dtype=x.dtype) if keep else None
+    i0, i1, i2, i3 = slots
     for t0, t1 in _chunks(th, 16 * tw * n * max(c, o) * x.itemsize):
         rows = t1 - t0
         v = v_all[:, :, t0:t1] if keep else xp.empty((4, 4, rows, tw, n, c), dtype=x.dtype)
-        _input_chunk(xp, planes, t0, t1, tw, v)
+        _input_chunk(xp, planes, t0, t1, tw, v, slots)
         m = xp.matmul(v.reshape(16, rows * tw * n, c), u).reshape(4, 4, rows, tw, n, o)
         # rows of A^T = [[1, 1, 1, 0], [0, 1, -1, -1]], then columns, into the 2x2 output blocks
         s = xp.empty((2, 4, rows, tw, n, o), dtype=x.dtype)
-        xp.add(m[0], m[1], out=s[0])
-        s[0] += m[2]
-        xp.subtract(m[1], m[2], out=s[1])
-        s[1] -= m[3]
+        xp.add(m[i0], m[i1], out=s[0])
+        s[0] += m[i2]
+        xp.subtract(m[i1], m[i2], out=s[1])
+        s[1] -= m[i3]
         yb = y[t0:t1].transpose(1, 3, 0, 2, 4, 5)  # (a, b, rows, tw, N, O)
-        xp.add(s[:, 0], s[:, 1], out=yb[:, 0])
-        yb[:, 0] += s[:, 2]
-        xp.subtract(s[:, 1], s[:, 2], out=yb[:, 1])
-        yb[:, 1] -= s[:, 3]
+        xp.add(s[:, i0], s[:, i1], out=yb[:, 0])
+        yb[:, 0] += s[:, i2]
+        xp.subtract(s[:, i1], s[:, i2], out=yb[:, 1])
+        yb[:, 1] -= s[:, i3]
     y = y.reshape(2 * th, 2 * tw, n, o)
     if (2 * th, 2 * tw) != (oh, ow):
         y = y[:oh, :ow]
@@ -185,15 +195,21 @@ def conv(xp, x, u, padding, keep=False):
 
 
 def conv2d(xp, x, w, padding, keep=True):
-    """The forward convolution, kernel w (O, C, 3, 3): (y, V, geo), V (when ``keep``) and geo kept for dL/dW."""
-    return conv(xp, x, weight_transform(xp, w).transpose(0, 2, 1), padding, keep=keep)
+    """The forward convolution, kernel w (O, C, 3, 3): (y, V, geo, U'), V (when ``keep``) and geo kept
+    for dL/dW, U' (16, O, C) for dL/dx."""
+    u = weight_transform(xp, w)
+    y, v, geo = conv(xp, x, u.transpose(0, 2, 1), padding, keep=keep)
+    return y, v, geo, u
 
 
-def conv2d_input_grad(xp, g, w, padding):
+def conv2d_input_grad(xp, g, w, padding, u=None):
     """dL/dx for output gradient g (N, O, OH, OW): the stride-1 convolution of g, padded by 2 - p on
-    each side, with the kernel flipped and its in/out channels swapped."""
+    each side, with the kernel turned by 180 degrees and its in/out channels swapped. ``u``, the
+    forward's U' (16, O, C), serves as the turned kernel's transform through swapped slots."""
     flipped = tuple((2 - a, 2 - b) for a, b in padding)
-    return conv(xp, g, weight_transform(xp, w, flipped=True), flipped)[0]
+    if u is None:
+        return conv(xp, g, weight_transform(xp, w, flipped=True), flipped)[0]
+    return conv(xp, g, u, flipped, slots=_TURNED)[0]
 
 
 def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
