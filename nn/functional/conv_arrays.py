@@ -74,8 +74,8 @@ def _conv_channels_last(xp, x, wm, kernel, geom):
 
 
 def _conv_forward(backend, x, w, geom, keep):
-    """y = conv(x, W) and, where ``keep``, what dL/dW will reuse: the columns, or Winograd's
-    ("winograd", V, geometry); else None."""
+    """y = conv(x, W) and what the gradients will reuse: the columns (where ``keep``, else None), or for
+    Winograd ("winograd", V (None unless ``keep``), geometry, the weight transform U' for dL/dx)."""
     if _winograd(backend, x.shape, w.shape, geom):
         y, v, geo, u = winograd.conv2d(backend.xp, x, w, geom[1], keep=keep)
         return y, (("winograd", v, geo, u) if keep else ("winograd", None, geo, u))
@@ -149,9 +149,10 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
 
 
 def _conv_transpose_arrays(backend, g, w, in_size, geom, cache=None):
-    """gx (N, C, H, W) = dL/dx of a convolution with output gradient g. Where the backend has a fused
-    col2im (``backend.native_col2im``, the GPU): one GEMM into columns and col2im (``_conv_transpose_gemm``).
-    On the CPU: stride phases for strided convolutions, otherwise whichever of two gather + one-GEMM
+    """gx (N, C, H, W) = dL/dx of a convolution with output gradient g (``cache``: what its forward kept,
+    see ``_conv_forward``). Where the backend has a fused col2im (``backend.native_col2im``, the GPU):
+    one GEMM into columns and col2im (``_conv_transpose_gemm``). On the CPU: Winograd where the forward
+    could use it; stride phases for strided convolutions; otherwise whichever of two gather + one-GEMM
     forms moves less memory (no scatter, no loop; both give every entry exactly):
 
     * a stride-1 convolution of g (dilated by the stride, padded) with the flipped kernel, its in/out
