@@ -56,7 +56,9 @@ class Adam(Optimizer):
             ``decoupled_weight_decay=True``.
         amsgrad (bool): the AMSGrad variant (default False).
         maximize (bool): maximize the objective (default False).
-        foreach, capturable, differentiable, fused: accepted for compatibility with PyTorch.
+        foreach, capturable, differentiable, fused: accepted for compatibility with PyTorch. On the GPU
+            the whole update is one fused kernel per parameter, whatever ``fused`` says, with the same
+            rounding as the separate ops.
         decoupled_weight_decay (bool): AdamW's decay (default False).
 
     State per parameter: ``step`` (a float32 host tensor), ``exp_avg``, ``exp_avg_sq`` and, with

@@ -46,7 +46,8 @@ class SGD(Optimizer):
         nesterov (bool): Nesterov momentum; needs momentum > 0 and dampening 0 (default False).
         maximize (bool): maximize the objective instead of minimizing it (default False).
         foreach, differentiable, fused: accepted for compatibility with PyTorch; every update is already
-            one vectorised pass per tensor (``differentiable=True`` is not supported).
+            one vectorised pass per tensor (``differentiable=True`` is not supported). On the GPU the whole
+            update is one fused kernel per parameter, whatever ``fused`` says, with the same rounding.
 
     The buffer starts as the first gradient (not zeros), so dampening applies from the second step on.
     State per parameter (only with momentum): ``momentum_buffer``.
