@@ -190,8 +190,8 @@ def test_winograd_weight_grad_with_and_without_kept_v(n, c, o, h, w, p):
 
 @pytest.mark.parametrize("n,c,o,h,w,p", WINO_CASES)
 def test_winograd_input_grad_reuses_the_forward_transform(n, c, o, h, w, p):
-    """dL/dx through the forward's U' (read in swapped slots: G J = P G) equals the direct sum, as the
-    turned kernel's own transform does."""
+    """dL/dx through U' read in swapped slots (G J = P G) equals the direct sum, with the forward's U'
+    passed in and with U' made afresh."""
     x, wt = rand_array((n, c, h, w), seed=27), rand_array((o, c, 3, 3), seed=28)
     pads = ((p, p), (p, p))
     y, _, _, u = winograd.conv2d(numpy, x, wt, pads, keep=False)

@@ -20,7 +20,8 @@ rounding (measured in float32: the same max error as im2col + GEMM against a flo
 
 The gradients are the same maps transposed (each transform is linear):
 
-    dL/dx  = a Winograd convolution of e = dL/dy with the kernel flipped and its channels swapped
+    dL/dx  = a Winograd convolution of e = dL/dy with the kernel turned by 180 degrees and its channels
+             swapped (whose transform is U' with tile rows and columns 0 and 3 swapped)
     dL/dW  = G^T [ sum_tiles V[xi]^T (A e A^T)[xi] ] G       (16 GEMMs summed over tiles: dL/dW = e x^T)
 
 Arrays here are in (H, W, N, C) memory order, channels innermost and the batch next to them: the
@@ -47,12 +48,11 @@ _G2 = numpy.kron(_G, _G)  # (16, 9)
 _MATS = {}
 
 
-def _mats(xp, dtype):
-    """(G2, G2 for the kernel turned by 180 degrees) as arrays of ``xp`` in ``dtype``, made once per
-    (module, dtype)."""
+def _g2(xp, dtype):
+    """G2 as an array of ``xp`` in ``dtype``, made once per (module, dtype)."""
     key = (xp.__name__, numpy.dtype(dtype).str)
     if key not in _MATS:
-        _MATS[key] = tuple(xp.asarray(m.astype(dtype)) for m in (_G2, _G2[:, ::-1].copy()))
+        _MATS[key] = xp.asarray(_G2.astype(dtype))
     return _MATS[key]
 
 
@@ -66,17 +66,14 @@ def usable(x_shape, w_shape, geom):
         return False
     if any(p < 0 or p > 2 for pair in padding for p in pair):
         return False
-    oh = x_shape[2] + sum(padding[0]) - 2
-    ow = x_shape[3] + sum(padding[1]) - 2
+    _, oh, ow, _, _ = geometry(x_shape, padding)
     return min(cg, o) >= 16 and oh >= 2 and ow >= 2
 
 
-def weight_transform(xp, w, flipped=False):
-    """U'[xi, o, c] = (G w[o, c] G^T)[xi], shape (16, O, C): one GEMM over the O C kernels. With
-    ``flipped`` the kernel is turned by 180 degrees first (the input gradient's kernel)."""
+def weight_transform(xp, w):
+    """U'[xi, o, c] = (G w[o, c] G^T)[xi], shape (16, O, C): one GEMM over the O C kernels."""
     o, c = w.shape[:2]
-    g2 = _mats(xp, w.dtype)[1 if flipped else 0]
-    return xp.matmul(g2, w.reshape(o * c, 9).T).reshape(16, o, c)
+    return xp.matmul(_g2(xp, w.dtype), w.reshape(o * c, 9).T).reshape(16, o, c)
 
 
 def _tiles(size, pads):
@@ -163,10 +160,8 @@ def conv(xp, x, u, padding, keep=False, slots=_SLOTS):
     tile rows: V = B^T d B, M = V u, then each tile's 2x2 block A^T M A put in place. Returns (h, V,
     geo): h (N, C_out, OH, OW) a view of an (OH, OW, N, C_out) array; V (all chunks) only when ``keep``.
     With ``slots`` = _TURNED, u is the transform of the kernel turned by 180 degrees."""
-    n, c, h, w = x.shape
-    o = u.shape[2]
-    oh, th = _tiles(h, padding[0])
-    ow, tw = _tiles(w, padding[1])
+    c, o = x.shape[1], u.shape[2]
+    geo = n, oh, ow, th, tw = geometry(x.shape, padding)
     planes = _planes(xp, x, padding, th, tw)
     y = xp.empty((th, 2, tw, 2, n, o), dtype=x.dtype)
     v_all = xp.empty((4, 4, th, tw, n, c), dtype=x.dtype) if keep else None
@@ -190,7 +185,6 @@ def conv(xp, x, u, padding, keep=False, slots=_SLOTS):
     y = y.reshape(2 * th, 2 * tw, n, o)
     if (2 * th, 2 * tw) != (oh, ow):
         y = y[:oh, :ow]
-    geo = (n, oh, ow, th, tw)
     return y.transpose(2, 3, 0, 1), (None if v_all is None else v_all.reshape(16, -1, c)), geo
 
 
@@ -204,12 +198,10 @@ def conv2d(xp, x, w, padding, keep=True):
 
 def conv2d_input_grad(xp, g, w, padding, u=None):
     """dL/dx for output gradient g (N, O, OH, OW): the stride-1 convolution of g, padded by 2 - p on
-    each side, with the kernel turned by 180 degrees and its in/out channels swapped. ``u``, the
-    forward's U' (16, O, C), serves as the turned kernel's transform through swapped slots."""
-    flipped = tuple((2 - a, 2 - b) for a, b in padding)
-    if u is None:
-        return conv(xp, g, weight_transform(xp, w, flipped=True), flipped)[0]
-    return conv(xp, g, u, flipped, slots=_TURNED)[0]
+    each side, with the kernel turned by 180 degrees and its in/out channels swapped. The kernel's own
+    transform U' (16, O, C; ``u``, the forward's, or made here) serves through swapped slots."""
+    turned = tuple((2 - a, 2 - b) for a, b in padding)
+    return conv(xp, g, weight_transform(xp, w) if u is None else u, turned, slots=_TURNED)[0]
 
 
 def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
@@ -219,7 +211,6 @@ def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
     tiles); then dL/dW = Z^T G2."""
     n, oh, ow, th, tw = geo
     o = g.shape[1]
-    g2 = _mats(xp, g.dtype)[0]
     if v is None:
         c = x.shape[1]
         planes = _planes(xp, x, padding, th, tw)
@@ -257,4 +248,4 @@ def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
             z = part
         else:
             z += part
-    return xp.matmul(z.reshape(16, o * c).T, g2).reshape(o, c, 3, 3)
+    return xp.matmul(z.reshape(16, o * c).T, _g2(xp, g.dtype)).reshape(o, c, 3, 3)
