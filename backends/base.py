@@ -43,6 +43,14 @@ def check_integer_range(low, high, dtype):
             raise ValueError(f"randint: the range [{low}, {high}) does not fit dtype {dtype.name} ([{lo}, {hi}))")
 
 
+def channels_innermost(a):
+    """Whether a 4-D (N, C, H, W) array is laid out (H, W, N, C) in memory, channels innermost: the
+    layout of the CPU's wide convolution layers (any other layout, NHWC included, answers False)."""
+    if a.ndim != 4 or a.shape[1] < 2 or a.strides[1] != a.itemsize:
+        return False
+    return a.strides[0] == a.shape[1] * a.itemsize and a.strides[2] >= a.strides[3] >= a.strides[0] * a.shape[0]
+
+
 class Backend:
     """Interface every device backend implements. See the module docstring for the kernel list."""
 

@@ -9,7 +9,7 @@ import sys
 
 import numpy
 
-from .base import DEFAULT_SEED, Backend, check_integer_range
+from .base import DEFAULT_SEED, Backend, channels_innermost, check_integer_range
 from .device import Device
 
 _STATE_BYTES = 16 + 16 + 1 + 4  # PCG64 state, increment, has_uint32, uinteger
@@ -265,13 +265,6 @@ def max_pool2d_backward_scatter(backend, gy, idx, in_shape, kernel, stride, padd
 
 
 # --- the same for arrays in (H, W, N, C) memory order (the CPU's wide convolution layers) ----------
-def channels_innermost(a):
-    """Whether a 4-D (N, C, H, W) array is laid out (H, W, N, C) in memory, channels innermost."""
-    if a.ndim != 4 or a.shape[1] < 2 or a.strides[1] != a.itemsize:
-        return False
-    return a.strides[0] == a.shape[1] * a.itemsize and a.strides[2] >= a.strides[3] >= a.strides[0] * a.shape[0]
-
-
 def max_pool2d_windows_channels_last(xp, x, kernel, stride, padding, dilation):
     """``max_pool2d_windows`` for x in (H, W, N, C) memory order, y and idx returned in that order:
     the windows gathered as (k, OH, OW, N, C), so every step moves runs of N C contiguous values."""

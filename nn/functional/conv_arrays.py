@@ -18,6 +18,8 @@ Which form runs depends on the device and the layer:
   convolution or GEMM + a col2im by strided views, whichever moves less memory.
 """
 
+from backends.base import channels_innermost
+
 from . import winograd
 
 
@@ -33,13 +35,6 @@ def _winograd(backend, x_shape, w_shape, geom):
     """Whether this convolution (and so its gradients) runs as Winograd F(2x2, 3x3): on the CPU, where
     it applies (``winograd.usable``). The GPU keeps im2col + cuBLAS."""
     return not backend.native_col2im and winograd.usable(x_shape, w_shape, geom)
-
-
-def _is_channels_last(x):
-    """Whether x (N, C, H, W) has its channels innermost in memory (the wide CPU layers' layout)."""
-    if x.ndim != 4 or x.shape[1] < 2 or x.strides[1] != x.itemsize:
-        return False
-    return min(x.strides[0], x.strides[2], x.strides[3]) >= x.shape[1] * x.itemsize
 
 
 def _im2col_channels_last(xp, x, kernel, geom):
@@ -92,7 +87,7 @@ def _conv_arrays(backend, x, w, geom):
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     xp = backend.xp
-    if groups == 1 and _channels_last(backend, o) and _is_channels_last(x):
+    if groups == 1 and _channels_last(backend, o) and channels_innermost(x):
         return _conv_channels_last(xp, x, w.transpose(2, 3, 1, 0).reshape(kh * kw * cg, o), (kh, kw), geom)
     cols = backend.im2col(x, (kh, kw), stride, padding, dilation)
     oh, ow = cols.shape[4:]
@@ -114,15 +109,15 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
     """gW (O, Cg, kh, kw) = sum_n g_n cols_n^T, per group (computed as (cols_n g_n^T)^T: measured the
     fastest arrangement of this contraction for NumPy's batched matmul). ``cols`` is what the forward
     kept: NCHW columns, ("channels_last", columns) or ("winograd", V, geometry); None makes them again."""
-    if isinstance(cols, tuple) and cols[0] == "winograd" and cols[1] is not None:  # the forward's V
-        return winograd.conv2d_weight_grad(backend.xp, g, cols[2], v=cols[1], x=x, padding=geom[1])
     if isinstance(cols, tuple) and cols[0] == "winograd":
+        if cols[1] is not None:  # the forward's V
+            return winograd.conv2d_weight_grad(backend.xp, g, cols[2], v=cols[1], x=x, padding=geom[1])
         cols = None
     o = g.shape[1]
     if cols is None and _winograd(backend, x.shape, (o, x.shape[1]) + tuple(kernel), geom):
         geo = winograd.geometry(x.shape, geom[1])  # no V kept (double backward): made again from x
         return winograd.conv2d_weight_grad(backend.xp, g, geo, x=x, padding=geom[1])
-    if cols is None and geom[3] == 1 and _channels_last(backend, o) and _is_channels_last(x):
+    if cols is None and geom[3] == 1 and _channels_last(backend, o) and channels_innermost(x):
         cols = ("channels_last", _im2col_channels_last(backend.xp, x, kernel, geom)[0])
     if isinstance(cols, tuple):  # channels-last columns: gW (O, kh kw C) = g^T cols, then to (O, C, kh, kw)
         gl = g.transpose(2, 3, 0, 1).reshape(-1, o)
@@ -216,7 +211,7 @@ def _conv_transpose_phases(backend, g, w, in_size, geom):
     xp = backend.xp
     n, o, oh, ow = g.shape
     c = w.shape[1]
-    channels_last = _channels_last(backend, c) and _is_channels_last(g)
+    channels_last = _channels_last(backend, c) and channels_innermost(g)
     if channels_last:  # every phase is a channels-last GEMM; the kernel is rearranged once, (kh, kw, O, C)
         gx = xp.zeros(tuple(in_size) + (n, c), dtype=g.dtype).transpose(2, 3, 0, 1)
         wt = xp.ascontiguousarray(w.transpose(2, 3, 0, 1))
