@@ -223,29 +223,37 @@ def max_pool2d_windows(xp, x, kernel, stride, padding, dilation):
     """``Backend.max_pool2d`` from the windows padded with -inf (im2col) and two fast reductions."""
     n, c, h, w = x.shape
     cols = im2col_strided(xp, x, kernel, stride, padding, dilation, value=-numpy.inf)
-    kh, kw, oh, ow = cols.shape[2:]
-    k = kh * kw
-    cols = cols.reshape(n, c, k, oh, ow)
-    y = cols.max(axis=2)
-    # the first maximum's window position: k - max_i (k - i) [cols_i == y] (NaN counts as the maximum);
-    # two fast reductions instead of an argmax over a short axis
-    hit = (cols == y[:, :, None]) | (cols != cols)
-    rank = xp.arange(k, 0, -1, dtype=numpy.int8 if k < 128 else numpy.int32).reshape(k, 1, 1)
-    arg = k - (hit * rank).max(axis=2)
+    oh, ow = cols.shape[4:]
+    windows = cols.reshape(n, c, -1, oh, ow).transpose(2, 0, 1, 3, 4)  # (k, N, C, OH, OW), a view
+    return _window_max(xp, windows, (h, w), (oh, ow), kernel, stride, padding, dilation, lambda a: a)
+
+
+def _window_max(xp, windows, in_size, out_size, kernel, stride, padding, dilation, place):
+    """(y, idx) from ``windows`` (k, ...), the k entries of every window first: each window's maximum
+    and the flat index into the H*W plane of its first maximum (NaN counts as the maximum). ``place``
+    puts an (OH, OW) array where y's OH, OW axes are, for broadcasting."""
+    k = windows.shape[0]
+    (h, w), (oh, ow), (sh, sw), (dh, dw) = in_size, out_size, stride, dilation
+    (top, bottom), (left, right) = padding
+    y = windows.max(axis=0)
+    # the first maximum's window position: k - max_i (k - i) [windows_i == y]; two fast reductions
+    # instead of an argmax over a short axis
+    hit = (windows == y) | (windows != windows)
+    rank = xp.arange(k, 0, -1, dtype=numpy.int8 if k < 128 else numpy.int32).reshape((k,) + (1,) * (windows.ndim - 1))
+    arg = k - (hit * rank).max(axis=0)
     # flat index into the unpadded H*W plane: offset of window entry i, plus the window's corner
-    ki, kj = xp.divmod(xp.arange(k), kw)
-    offset = (ki * dilation[0] * w + kj * dilation[1]).astype(numpy.int64, copy=False)
-    corner = (xp.arange(oh) * stride[0] - padding[0][0])[:, None] * w + (xp.arange(ow) * stride[1] - padding[1][0])
-    top, left = padding[0][0], padding[1][0]
-    if top or left or padding[0][1] or padding[1][1]:
+    ki, kj = xp.divmod(xp.arange(k), kernel[1])
+    offset = (ki * dh * w + kj * dw).astype(numpy.int64, copy=False)
+    rows, cols = xp.arange(oh) * sh - top, xp.arange(ow) * sw - left
+    if top or left or bottom or right:
         empty = y == -numpy.inf  # every entry inside x is -inf: a padded -inf may have come first
         if empty.any():  # take the first entry inside x instead, as PyTorch (and the GPU kernel) do
-            rows = (xp.arange(oh) * stride[0] - top)[None, :, None] + (ki * dilation[0])[:, None, None]
-            cols_x = (xp.arange(ow) * stride[1] - left)[None, None, :] + (kj * dilation[1])[:, None, None]
-            inside = (rows >= 0) & (rows < h) & (cols_x >= 0) & (cols_x < w)  # (k, oh, ow)
-            arg = xp.where(empty, k - (inside * rank).max(axis=0), arg)
-    idx = offset[arg] + corner.astype(numpy.int64, copy=False)
-    return y, idx
+            r = rows[None, :, None] + (ki * dh)[:, None, None]
+            q = cols[None, None, :] + (kj * dw)[:, None, None]
+            inside = (r >= 0) & (r < h) & (q >= 0) & (q < w)  # (k, OH, OW)
+            arg = xp.where(empty, place(k - (inside * rank.reshape(k, 1, 1)).max(axis=0)), arg)
+    corner = (rows[:, None] * w + cols).astype(numpy.int64, copy=False)
+    return y, offset[arg] + place(corner)
 
 
 def max_pool2d_backward_scatter(backend, gy, idx, in_shape, kernel, stride, padding, dilation):
@@ -280,23 +288,9 @@ def max_pool2d_windows_channels_last(xp, x, kernel, stride, padding, dilation):
     ow = (xl.shape[1] - dw * (kw - 1) - 1) // sw + 1
     s0, s1, s2, s3 = xl.strides
     view = xp.lib.stride_tricks.as_strided(xl, (kh, kw, oh, ow, n, c), (dh * s0, dw * s1, sh * s0, sw * s1, s2, s3))
-    k = kh * kw
-    cols = xp.ascontiguousarray(view).reshape(k, oh, ow, n, c)
-    y = cols.max(axis=0)
-    hit = (cols == y) | (cols != cols)  # as in max_pool2d_windows: the first maximum, NaN the largest
-    rank = xp.arange(k, 0, -1, dtype=numpy.int8 if k < 128 else numpy.int32).reshape(k, 1, 1, 1, 1)
-    arg = k - (hit * rank).max(axis=0)
-    ki, kj = xp.divmod(xp.arange(k), kw)
-    offset = (ki * dh * w + kj * dw).astype(numpy.int64, copy=False)
-    corner = (xp.arange(oh) * sh - top)[:, None] * w + (xp.arange(ow) * sw - left)
-    if top or left or bottom or right:
-        empty = y == -numpy.inf
-        if empty.any():
-            rows = (xp.arange(oh) * sh - top)[None, :, None] + (ki * dh)[:, None, None]
-            cols_x = (xp.arange(ow) * sw - left)[None, None, :] + (kj * dw)[:, None, None]
-            inside = (rows >= 0) & (rows < h) & (cols_x >= 0) & (cols_x < w)  # (k, oh, ow)
-            arg = xp.where(empty, (k - (inside * rank[:, :, :, 0, 0]).max(axis=0))[:, :, None, None], arg)
-    idx = offset[arg] + corner.astype(numpy.int64, copy=False)[:, :, None, None]
+    windows = xp.ascontiguousarray(view).reshape(kh * kw, oh, ow, n, c)
+    y, idx = _window_max(xp, windows, (h, w), (oh, ow), kernel, stride, padding, dilation,
+                         lambda a: a[:, :, None, None])
     return y.transpose(2, 3, 0, 1), idx.transpose(2, 3, 0, 1)
 
 
