@@ -176,8 +176,9 @@ class NumpyBackend(Backend):
 
 
 # --- array-module-generic kernels (``xp`` is numpy here; the GPU backend reuses them as fallbacks) ----
-def im2col_strided(xp, x, kernel, stride, padding, dilation, value=0.0):
-    """``Backend.im2col`` as a copy of a strided view of the padded input."""
+def _window_view(xp, x, kernel, stride, padding, dilation, value):
+    """The windows of x padded with ``value`` as a strided view (N, C, kh, kw, OH, OW) (no copy yet;
+    a negative padding crops)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     (top, bottom), (left, right) = padding
     if min(top, bottom, left, right) < 0:  # negative widths crop
@@ -193,8 +194,12 @@ def im2col_strided(xp, x, kernel, stride, padding, dilation, value=0.0):
     oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
     s0, s1, s2, s3 = x.strides
     # (no writeable=False: CuPy's as_strided has no such keyword; the view is copied at once anyway)
-    view = xp.lib.stride_tricks.as_strided(x, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw))
-    return xp.ascontiguousarray(view)
+    return xp.lib.stride_tricks.as_strided(x, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw))
+
+
+def im2col_strided(xp, x, kernel, stride, padding, dilation, value=0.0):
+    """``Backend.im2col`` as a copy of a strided view of the padded input."""
+    return xp.ascontiguousarray(_window_view(xp, x, kernel, stride, padding, dilation, value))
 
 
 def col2im_sliced(xp, cols, in_size, stride, padding, dilation):
@@ -222,9 +227,11 @@ def col2im_sliced(xp, cols, in_size, stride, padding, dilation):
 def max_pool2d_windows(xp, x, kernel, stride, padding, dilation):
     """``Backend.max_pool2d`` from the windows padded with -inf (im2col) and two fast reductions."""
     n, c, h, w = x.shape
-    cols = im2col_strided(xp, x, kernel, stride, padding, dilation, value=-numpy.inf)
-    oh, ow = cols.shape[4:]
-    windows = cols.reshape(n, c, -1, oh, ow).transpose(2, 0, 1, 3, 4)  # (k, N, C, OH, OW), a view
+    view = _window_view(xp, x, kernel, stride, padding, dilation, -numpy.inf)
+    oh, ow = view.shape[4:]
+    # gathered window entry first, (k, N, C, OH, OW): the reductions over k then run over contiguous
+    # rows (measured 60x faster than over a transposed view on LeNet's 16-channel 10x10 pooling)
+    windows = xp.ascontiguousarray(view.transpose(2, 3, 0, 1, 4, 5)).reshape(-1, n, c, oh, ow)
     return _window_max(xp, windows, (h, w), (oh, ow), kernel, stride, padding, dilation, lambda a: a)
 
 
@@ -253,22 +260,20 @@ def _window_max(xp, windows, in_size, out_size, kernel, stride, padding, dilatio
             inside = (r >= 0) & (r < h) & (q >= 0) & (q < w)  # (k, OH, OW)
             arg = xp.where(empty, place(k - (inside * rank.reshape(k, 1, 1)).max(axis=0)), arg)
     corner = (rows[:, None] * w + cols).astype(numpy.int64, copy=False)
-    return y, offset[arg] + place(corner)
+    return y, xp.take(offset, arg) + place(corner)  # (take: measured 2x faster than offset[arg])
 
 
 def max_pool2d_backward_scatter(backend, gy, idx, in_shape, kernel, stride, padding, dilation):
     """``Backend.max_pool2d_backward``: a put where windows cannot overlap, else a scatter-add."""
     xp = backend.xp
     n, c, h, w = in_shape
-    flat_idx = idx.reshape(n, c, -1)
-    g = gy.reshape(n, c, -1)
+    # entry (n, c, q) of the flat buffer is at (n C + c) H W + q
+    target = (idx.reshape(n, c, -1) + (xp.arange(n * c, dtype=numpy.int64) * (h * w)).reshape(n, c, 1)).reshape(-1)
+    gx = xp.zeros(n * c * h * w, dtype=gy.dtype)
     if all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel)):  # disjoint windows
-        gx = xp.zeros((n, c, h * w), dtype=gy.dtype)
-        xp.put_along_axis(gx, flat_idx, g, axis=2)
+        gx[target] = gy.reshape(-1)  # (measured 2.3x faster than put_along_axis)
     else:
-        offsets = (xp.arange(n * c, dtype=numpy.int64) * (h * w)).reshape(n, c, 1)
-        gx = xp.zeros(n * c * h * w, dtype=gy.dtype)
-        backend.scatter_add(gx, (flat_idx + offsets).reshape(-1), g.reshape(-1))
+        backend.scatter_add(gx, target, gy.reshape(-1))
     return gx.reshape(in_shape)
 
 

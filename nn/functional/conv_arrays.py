@@ -274,30 +274,38 @@ COL2IM_CHUNK_BYTES = 1 << 20
 def _conv_transpose_col2im(backend, g, w, in_size, geom):
     """With the padded input plane flattened row by row (width Wp), window entry (i, j) of the output
     position at flat index t lands at t + off(i, j), off = i dh Wp + j dw. So: place g (dilated by the
-    stride) in a zero plane of that layout with a margin of max(off) zeros in front; one GEMM gives
-    cols[c, i, j, t] = sum_o W[o, c, i, j] g[o, t]; then gx_pad[c, q] = sum_{i, j} cols[c, i, j, q - off(i, j)],
-    a sum over a strided view (a gather); crop the padding. Without groups, the GEMM and the sum run
-    over a few input channels at a time (``COL2IM_CHUNK_BYTES``)."""
+    stride) in the rows of that layout that hold it (the first (OH - 1) sh + 1 of them); one GEMM gives
+    cols[c, i, j, t] = sum_o W[o, c, i, j] g[o, t] for those rows only, written straight into a buffer
+    that has max(off) zeros in front and zeros after them; then gx_pad[c, q] =
+    sum_{i, j} cols[c, i, j, q - off(i, j)], a sum over a strided view of the buffer (a gather); crop the
+    padding. Without groups, the GEMM and the sum run over a few input channels at a time
+    (``COL2IM_CHUNK_BYTES``), so each chunk's columns are still in the cache when summed."""
     stride, padding, dilation, groups = geom
     xp = backend.xp
     n, o, oh, ow = g.shape
     _, cg, kh, kw = w.shape
-    c, og = cg * groups, o // groups
+    c, og, kk = cg * groups, o // groups, kh * kw
     (top, bottom), (left, right) = padding
     hp, wp = in_size[0] + top + bottom, in_size[1] + left + right
     margin = (kh - 1) * dilation[0] * wp + (kw - 1) * dilation[1]
+    span = ((oh - 1) * stride[0] + 1) * wp  # the plane rows that hold g (the rest of the GEMM's input is 0)
     length = margin + hp * wp
-    z = xp.zeros((n, o, length), dtype=g.dtype)
-    z[:, :, margin:].reshape(n, o, hp, wp)[:, :, :oh * stride[0]:stride[0], :ow * stride[1]:stride[1]] = g
-    wt = w.reshape(groups, og, cg * kh * kw).swapaxes(1, 2)  # (G, Cg kh kw, O/G)
+    z = xp.zeros((n, o, span), dtype=g.dtype)
+    z.reshape(n, o, -1, wp)[:, :, ::stride[0], :ow * stride[1]:stride[1]] = g
+    wt = w.reshape(groups, og, cg * kk).swapaxes(1, 2)  # (G, Cg kh kw, O/G)
     gx = xp.empty((n, c, hp * wp), dtype=g.dtype)
-    step = c if groups != 1 else max(1, COL2IM_CHUNK_BYTES // (n * kh * kw * length * g.itemsize))
+    step = c if groups != 1 else max(1, COL2IM_CHUNK_BYTES // (n * kk * length * g.itemsize))
+    buf = xp.empty((n, min(step, c) * kk, length), dtype=g.dtype)
+    buf[:, :, :margin] = 0  # the GEMM writes [margin, margin + span) only
+    buf[:, :, margin + span:] = 0
     for c0 in range(0, c, step):
         c1 = min(c, c0 + step)
+        cols = buf[:, :(c1 - c0) * kk]
         if groups == 1:
-            cols = xp.matmul(wt[0, c0 * kh * kw:c1 * kh * kw], z)
+            xp.matmul(wt[0, c0 * kk:c1 * kk], z, out=cols[:, :, margin:margin + span])
         else:
-            cols = xp.matmul(wt, z.reshape(n, groups, og, length))
+            xp.matmul(wt, z.reshape(n, groups, og, span),
+                      out=cols.reshape(n, groups, cg * kk, length)[..., margin:margin + span])
         cols = cols.reshape(n, c1 - c0, kh, kw, length)
         s = cols.strides
         view = xp.lib.stride_tricks.as_strided(
