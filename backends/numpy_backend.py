@@ -176,21 +176,27 @@ class NumpyBackend(Backend):
 
 
 # --- array-module-generic kernels (``xp`` is numpy here; the GPU backend reuses them as fallbacks) ----
-def _window_view(xp, x, kernel, stride, padding, dilation, value):
-    """The windows of x padded with ``value`` as a strided view (N, C, kh, kw, OH, OW) (no copy yet;
-    a negative padding crops)."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+def _padded(xp, x, padding, value):
+    """x (N, C, H, W) padded with ``value`` ((top, bottom), (left, right); a negative width crops)."""
     (top, bottom), (left, right) = padding
-    if min(top, bottom, left, right) < 0:  # negative widths crop
+    if min(top, bottom, left, right) < 0:
         h, w = x.shape[2:]
         x = x[:, :, max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
         top, bottom, left, right = max(top, 0), max(bottom, 0), max(left, 0), max(right, 0)
+    if not (top or bottom or left or right):
+        return x
     n, c, h, w = x.shape
-    if top or bottom or left or right:
-        shape = (n, c, h + top + bottom, w + left + right)
-        xpad = xp.zeros(shape, x.dtype) if value == 0 else xp.full(shape, value, x.dtype)
-        xpad[:, :, top:top + h, left:left + w] = x
-        x, h, w = xpad, shape[2], shape[3]
+    shape = (n, c, h + top + bottom, w + left + right)
+    xpad = xp.zeros(shape, x.dtype) if value == 0 else xp.full(shape, value, x.dtype)
+    xpad[:, :, top:top + h, left:left + w] = x
+    return xpad
+
+
+def _window_view(xp, x, kernel, stride, padding, dilation, value):
+    """The windows of x padded with ``value`` as a strided view (N, C, kh, kw, OH, OW) (no copy yet)."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    x = _padded(xp, x, padding, value)
+    n, c, h, w = x.shape
     oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
     s0, s1, s2, s3 = x.strides
     # (no writeable=False: CuPy's as_strided has no such keyword; the view is copied at once anyway)
@@ -198,8 +204,22 @@ def _window_view(xp, x, kernel, stride, padding, dilation, value):
 
 
 def im2col_strided(xp, x, kernel, stride, padding, dilation, value=0.0):
-    """``Backend.im2col`` as a copy of a strided view of the padded input."""
-    return xp.ascontiguousarray(_window_view(xp, x, kernel, stride, padding, dilation, value))
+    """``Backend.im2col`` as a copy of a strided view of the padded input. With a row stride of 1 in two
+    steps: first the kw column shifts, rows[n, c, j, r, b] = x[n, c, r, j dw + b sw] (runs of OW values),
+    then from those each (i, j) block, rows i dh .. i dh + OH - 1: one contiguous run of OH OW values.
+    Measured on LeNet-5's layers: 0.48 -> 0.26 ms and 0.29 -> 0.20 ms against the one-step copy, whose
+    runs are only OW long."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    if sh != 1 or kh == 1:
+        return xp.ascontiguousarray(_window_view(xp, x, kernel, stride, padding, dilation, value))
+    x = _padded(xp, x, padding, value)
+    n, c, h, w = x.shape
+    oh, ow = h - dh * (kh - 1), (w - dw * (kw - 1) - 1) // sw + 1
+    s0, s1, s2, s3 = x.strides
+    rows = xp.ascontiguousarray(xp.lib.stride_tricks.as_strided(x, (n, c, kw, h, ow), (s0, s1, s3 * dw, s2, s3 * sw)))
+    t0, t1, t2, t3, t4 = rows.strides
+    view = xp.lib.stride_tricks.as_strided(rows, (n, c, kh, kw, oh, ow), (t0, t1, t3 * dh, t2, t3, t4))
+    return xp.ascontiguousarray(view)
 
 
 def col2im_sliced(xp, cols, in_size, stride, padding, dilation):
