@@ -1,4 +1,5 @@
-"""The CPU's fast convolution paths: Winograd F(2x2, 3x3) and channels-last im2col.
+"""The CPU's fast convolution paths: Winograd F(2x2, 3x3), channels-last im2col, and batch-inner
+columns (one GEMM over the whole batch for the small NCHW layers).
 
 Each is checked against a direct float64 sum written out here (not the code under test): forward,
 input gradient and weight gradient, in float64 to 1e-10 and in float32 to the direct method's
@@ -12,9 +13,10 @@ import pytest
 
 import autograd_core as ag
 import nn.functional as F
+from backends.numpy_backend import im2col_strided
 from checks import check_grads, compare_with_torch, host, rand_array, torch_or_skip
 from nn.functional import winograd
-from nn.functional.conv_arrays import _winograd
+from nn.functional.conv_arrays import _conv_arrays, _conv_weight_arrays, _winograd
 
 
 def ref_conv(x, w, stride, pad):
@@ -199,3 +201,86 @@ def test_winograd_input_grad_reuses_the_forward_transform(n, c, o, h, w, p):
     ref = ref_grads(x, wt, g, 1, p)[0]
     numpy.testing.assert_allclose(winograd.conv2d_input_grad(numpy, g, wt, pads, u=u), ref, rtol=1e-10, atol=1e-10)
     numpy.testing.assert_allclose(winograd.conv2d_input_grad(numpy, g, wt, pads), ref, rtol=1e-10, atol=1e-10)
+
+
+# --- batch-inner columns: (C kh kw, N OH OW), one GEMM over the batch -----------------------------------
+# (N, C, O, H, W, kernel, stride, padding): LeNet's 6 -> 16 layer, strided, padded, wider
+BATCH_INNER_CASES = [
+    (3, 6, 16, 14, 13, 5, 1, 0),
+    (2, 3, 16, 9, 8, 3, 2, 1),
+    (2, 4, 24, 7, 9, 3, 1, 2),
+    (1, 2, 31, 6, 5, 1, 1, 0),
+]
+
+
+@pytest.mark.parametrize("n,c,o,h,w,k,s,p", BATCH_INNER_CASES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_batch_inner_matches_direct_sum(n, c, o, h, w, k, s, p, dtype):
+    """Forward, dL/dx and dL/dW of a 16-31 output-channel NCHW layer against the direct sum; the
+    columns are the batch-inner ones."""
+    x, wt = rand_array((n, c, h, w), seed=40), rand_array((o, c, k, k), seed=41) / k
+    _, cols = _conv_arrays(ag.tensor(0.0)._backend, x, wt, ((s, s), ((p, p), (p, p)), (1, 1), 1))
+    assert isinstance(cols, tuple) and cols[0] == "batch_inner"
+    xs = ag.tensor(x.astype(dtype), requires_grad=True)
+    ws = ag.tensor(wt.astype(dtype), requires_grad=True)
+    y = F.conv2d(xs, ws, stride=s, padding=p)
+    tol = dict(rtol=1e-10, atol=1e-10) if dtype == "float64" else dict(rtol=1e-4, atol=1e-5)
+    numpy.testing.assert_allclose(host(y), ref_conv(x, wt, s, p), **tol)
+    g = rand_array(tuple(y.shape), seed=42)
+    y.backward(ag.tensor(g.astype(dtype)))
+    gx, gw = ref_grads(x, wt, g, s, p)
+    numpy.testing.assert_allclose(host(xs.grad), gx, **tol)
+    numpy.testing.assert_allclose(host(ws.grad), gw, **tol)
+
+
+@pytest.mark.parametrize("n,c,o,h,w,k,s,p", BATCH_INNER_CASES)
+def test_batch_inner_weight_grad_from_kept_and_recomputed_columns(n, c, o, h, w, k, s, p):
+    """dL/dW from the forward's columns and from x alone (the double-backward path) agree."""
+    backend = ag.tensor(0.0)._backend
+    geom = ((s, s), ((p, p), (p, p)), (1, 1), 1)
+    x, wt = rand_array((n, c, h, w), seed=43), rand_array((o, c, k, k), seed=44)
+    y, cols = _conv_arrays(backend, x, wt, geom)
+    g = rand_array(y.shape, seed=45)
+    ref = ref_grads(x, wt, g, s, p)[1]
+    for kept in (cols, None):
+        numpy.testing.assert_allclose(_conv_weight_arrays(backend, x, g, (k, k), geom, kept), ref,
+                                      rtol=1e-10, atol=1e-10)
+
+
+def test_batch_inner_only_from_16_channels():
+    """LeNet's 1 -> 6 layer keeps the per-sample GEMMs (measured faster there)."""
+    x, wt = rand_array((2, 1, 12, 12), seed=46), rand_array((6, 1, 5, 5), seed=47)
+    _, cols = _conv_arrays(ag.tensor(0.0)._backend, x, wt, ((1, 1), ((2, 2), (2, 2)), (1, 1), 1))
+    assert not isinstance(cols, tuple) and cols.shape == (2, 1, 5, 5, 12, 12)
+
+
+def test_batch_inner_gradcheck_and_gradgradcheck(device):
+    x, w, b = rand_array((2, 3, 6, 5), seed=48), rand_array((16, 3, 3, 3), seed=49) / 3, rand_array((16,), seed=50)
+    check_grads(lambda x, w, b: F.conv2d(x, w, b, padding=1), x, w, b, device=device, fast_mode=True)
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation", [
+    ((5, 5), (1, 1), ((0, 0), (0, 0)), (1, 1)),
+    ((3, 2), (1, 2), ((1, 0), (2, 1)), (2, 1)),
+    ((3, 3), (2, 1), ((1, 1), (0, 2)), (1, 2)),
+    ((1, 3), (1, 1), ((0, 0), (-1, 1)), (1, 1)),  # a negative padding crops
+])
+@pytest.mark.parametrize("batch_inner", [False, True])
+def test_im2col_two_step_copy(kernel, stride, padding, dilation, batch_inner):
+    """The CPU im2col (two copies for a row stride of 1; batch-inner or not) equals the one strided view
+    of the padded input, element for element."""
+    x = rand_array((3, 2, 9, 8), seed=51)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (top, bottom), (left, right) = padding
+    xpad = numpy.full((3, 2, 9 + top + bottom, 8 + left + right), 0.5)  # (every width here crops one side only)
+    xpad[:, :, max(top, 0):max(top, 0) + 9 + min(top, 0) + min(bottom, 0),
+         max(left, 0):max(left, 0) + 8 + min(left, 0) + min(right, 0)] = \
+        x[:, :, max(-top, 0):9 - max(-bottom, 0), max(-left, 0):8 - max(-right, 0)]
+    oh, ow = (xpad.shape[2] - dh * (kh - 1) - 1) // sh + 1, (xpad.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    ref = numpy.empty((3, 2, kh, kw, oh, ow))
+    for i in range(kh):
+        for j in range(kw):
+            ref[:, :, i, j] = xpad[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+    got = im2col_strided(numpy, x, kernel, stride, padding, dilation, 0.5, batch_inner=batch_inner)
+    assert got.flags.c_contiguous
+    numpy.testing.assert_array_equal(got, ref.transpose(1, 2, 3, 0, 4, 5) if batch_inner else ref)
