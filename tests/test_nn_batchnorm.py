@@ -277,3 +277,27 @@ if given is not None:
 else:  # pragma: no cover
     def test_batch_norm_generated_shapes():
         pytest.skip("hypothesis is not installed")
+
+
+@pytest.mark.parametrize("shape", [(4, 64, 5, 6), (3, 40, 2, 3)])
+def test_channels_last_input_equals_contiguous_input(shape):
+    """A channels-last input (the CPU's wide conv layers' output) gives the same output, running
+    statistics and gradients as the same values laid out contiguously."""
+    from autograd_core.tensor import make_tensor
+
+    n, c, h, w = shape
+    x = rand_array(shape, seed=5)
+    g = rand_array(shape, seed=6)
+    backend = ag.tensor(0.0)._backend
+    results = []
+    for layout in ("contiguous", "channels_last"):
+        xa = x if layout == "contiguous" else numpy.ascontiguousarray(x.transpose(2, 3, 0, 1)).transpose(2, 3, 0, 1)
+        ga = g if layout == "contiguous" else numpy.ascontiguousarray(g.transpose(2, 3, 0, 1)).transpose(2, 3, 0, 1)
+        bn = nn.BatchNorm2d(c).double()
+        xs = make_tensor(xa, backend).requires_grad_(True)
+        y = bn(xs)
+        y.backward(make_tensor(ga, backend))
+        results.append([host(y), host(xs.grad), host(bn.weight.grad), host(bn.bias.grad), host(bn.running_mean),
+                        host(bn.running_var)])
+    for a, b in zip(*results):
+        numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -550,3 +550,24 @@ def test_norm_0d_float32_and_errors(device):
         ag.norm(x, "nuc")
     with pytest.raises(TypeError, match="int64"):
         ag.norm(ag.tensor([1, 2], device=device))
+
+
+# --- per-channel sums of a channels-last batch (the CPU's wide conv layers' layout) ------------------
+@pytest.mark.parametrize("shape", [(3, 64, 5, 7), (2, 48, 3, 3), (5, 7, 2, 1), (1, 2048, 1, 1)])
+def test_channel_sums_of_channels_last_arrays(shape):
+    """backends.base.channel_sums (blocked partial sums; 1024 // C rows per block, a remainder when that
+    does not divide H W N) equals the float64 sum, and Sum over (0, 2, 3) takes it for such arrays."""
+    from autograd_core.tensor import make_tensor
+    from backends.base import channel_sums, channels_innermost
+
+    n, c, h, w = shape
+    a = numpy.ascontiguousarray(rand_array((h, w, n, c), seed=3)).transpose(2, 3, 0, 1)
+    assert channels_innermost(a)
+    ref = a.sum(axis=(0, 2, 3))
+    numpy.testing.assert_allclose(channel_sums(numpy, a), ref, rtol=1e-13, atol=1e-13)
+    a32 = a.astype(numpy.float32)
+    numpy.testing.assert_allclose(channel_sums(numpy, a32), ref, rtol=1e-5, atol=1e-5)
+    t = make_tensor(a, ag.tensor(0.0)._backend)
+    for keepdim in (False, True):
+        got = host(ag.sum(t, dim=(0, 2, 3), keepdim=keepdim))
+        numpy.testing.assert_allclose(got, a.sum(axis=(0, 2, 3), keepdims=keepdim), rtol=1e-13, atol=1e-13)

@@ -20,6 +20,7 @@ from autograd_core import Function, Tensor
 from autograd_core.ops.reduce import sum as _sum
 from autograd_core.ops.shape import reshape
 from autograd_core.tensor import make_tensor
+from backends.base import channel_sums, channels_innermost
 
 
 class BatchNormStats(Function):
@@ -45,6 +46,13 @@ class BatchNormStats(Function):
         return g - mean_g - xc * (g_s * s * s * s * (1.0 / self.m))
 
 
+def _channel_mean(xp, a, axes, kshape):
+    """The per-channel mean over ``axes`` (every axis but 1), kept dims."""
+    if a.ndim == 4 and channels_innermost(a):
+        return (channel_sums(xp, a) / (a.size // a.shape[1])).reshape(kshape)
+    return a.mean(axis=axes, keepdims=True)
+
+
 class BatchNormTrain(Function):
     """Training-mode batch norm: y = gamma x_hat + beta with the batch statistics (one pass of reductions).
 
@@ -67,10 +75,10 @@ class BatchNormTrain(Function):
         c = x.shape[1]
         kshape = (1, c) + (1,) * (x.ndim - 2)
         m = x.size // c
-        mean = x.mean(axis=axes, keepdims=True)
+        mean = _channel_mean(xp, x, axes, kshape)
         xc = x - mean
         y = xc * xc
-        var = y.mean(axis=axes, keepdims=True)
+        var = _channel_mean(xp, y, axes, kshape)
         invstd = 1.0 / xp.sqrt(var + eps)
         if affine:
             xp.multiply(xc, invstd * affine[0].reshape(kshape), out=y)
