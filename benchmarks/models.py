@@ -103,4 +103,4 @@ def _workload(name, build, input_shape, batch, description, repeats, warmup):
 MLP = _workload("mlp", mlp, (784,), {"cpu": 128, "cuda": 128}, "MLP 784-512-512-10 SGD step", 30, 5)
 LENET = _workload("lenet", lenet, (1, 28, 28), {"cpu": 64, "cuda": 256}, "LeNet-5 SGD step, 1x28x28", 30, 5)
 RESNET18 = _workload("resnet18", resnet18_cifar, (3, 32, 32), {"cpu": 16, "cuda": 128},
-                     "ResNet-18 (CIFAR stem) SGD step, 3x32x32", 5, 2)
+                     "ResNet-18 (CIFAR stem) SGD step, 3x32x32", 15, 2)
