@@ -51,7 +51,7 @@ def channels_innermost(a):
     return a.strides[0] == a.shape[1] * a.itemsize and a.strides[2] >= a.strides[3] >= a.strides[0] * a.shape[0]
 
 
-def channel_sums(xp, a):
+def channel_sums(a):
     """sum over every axis but 1 of a 4-D (N, C, H, W) array: shape (C,). For a channels-innermost
     array (``channels_innermost``), seen as rows (H W N, C), the rows are first summed in blocks of k
     (rows (H W N / k, k C), k C about 1024 values), then the k partial sums: the library's reduction over

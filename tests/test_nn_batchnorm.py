@@ -301,3 +301,31 @@ def test_channels_last_input_equals_contiguous_input(shape):
                         host(bn.running_var)])
     for a, b in zip(*results):
         numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("needs", ["all", "x", "params"])
+def test_first_order_backward_equals_the_differentiable_one(layout, affine, needs):
+    """A plain backward runs the formulas on arrays; with create_graph it runs them as Tensor ops (so it
+    can be differentiated again). Both give the same values, for every combination of inputs that need
+    a gradient."""
+    from autograd_core.tensor import make_tensor
+
+    backend = ag.tensor(0.0)._backend
+    x = rand_array((3, 5, 4, 6), seed=7)
+    g = rand_array((3, 5, 4, 6), seed=8)
+    if layout == "channels_last":
+        x = numpy.ascontiguousarray(x.transpose(2, 3, 0, 1)).transpose(2, 3, 0, 1)
+    weight = ag.tensor(rand_array((5,), seed=9), requires_grad=needs != "x")
+    bias = ag.tensor(rand_array((5,), seed=10), requires_grad=needs != "x")
+    xs = make_tensor(x, backend).requires_grad_(needs != "params")
+    inputs = [t for t in ([xs] + ([weight, bias] if affine else [])) if t.requires_grad]
+    if not inputs:
+        pytest.skip("nothing needs a gradient")
+    grads = []
+    for create_graph in (False, True):
+        y = F.batch_norm(xs, None, None, weight if affine else None, bias if affine else None, training=True)
+        grads.append([host(t) for t in ag.grad(y, inputs, ag.tensor(g), create_graph=create_graph)])
+    for a, b in zip(*grads):
+        numpy.testing.assert_array_equal(a, b)

