@@ -130,6 +130,35 @@ def test_col2im_by_channel_chunks(k, s, p, d, g, size, c, o, bias, device, monke
                                   rtol=1e-10, atol=1e-10)
 
 
+# (kernel, stride, padding ((top, bottom), (left, right)), dilation, groups, (H, W), C, O): a 1-row kernel
+# (the shifted rows reach past the plane), asymmetric padding, stride with dilation, groups
+SHIFT_CASES = [
+    ((1, 3), (1, 1), ((0, 0), (1, 1)), (1, 1), 1, (4, 5), 3, 5),
+    ((1, 3), (1, 1), ((0, 0), (0, 0)), (1, 2), 1, (3, 7), 2, 4),
+    ((3, 2), (2, 1), ((1, 0), (0, 2)), (1, 2), 1, (7, 6), 2, 5),
+    ((5, 5), (1, 1), ((0, 0), (0, 0)), (1, 1), 1, (14, 14), 6, 16),
+    ((3, 3), (1, 2), ((2, 1), (1, 1)), (2, 1), 2, (8, 9), 4, 6),
+]
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation,groups,size,c,o", SHIFT_CASES)
+@pytest.mark.parametrize("chunk", [None, 1])
+def test_shift_form_of_the_input_gradient(kernel, stride, padding, dilation, groups, size, c, o, chunk, device,
+                                          monkeypatch):
+    """The GEMM-over-column-shifts form of dL/dx (all channels at once, and one channel per chunk) equals
+    the flipped-kernel convolution, for geometries the CONV2D grid does not reach."""
+    if chunk is not None:
+        monkeypatch.setattr(conv_kernels, "COL2IM_CHUNK_BYTES", chunk)
+    backend = ag.tensor(0.0, device=device)._backend
+    x, w = (backend.asarray(a) for a in conv_arrays(2, c, o, groups, kernel, size, False, seed=13))
+    geom = (stride, padding, dilation, groups)
+    y, _ = _conv_arrays(backend, x, w, geom)
+    g = backend.asarray(rand_array(tuple(y.shape), seed=14))
+    numpy.testing.assert_allclose(backend.to_host(_conv_transpose_col2im(backend, g, w, size, geom)),
+                                  backend.to_host(_conv_transpose_flipped(backend, g, w, size, geom)),
+                                  rtol=1e-10, atol=1e-10)
+
+
 # --- PyTorch as the oracle -----------------------------------------------------------------------------------
 def _valid(k, s, p, d, size):
     return d * (k - 1) + 1 <= min(size) + 2 * p

@@ -16,8 +16,8 @@ Which form runs depends on the device and the layer:
   and the GEMM writes its output in that order (``_conv_channels_last``).
 * CPU, small layers: NCHW; from 16 output channels the columns are gathered batch-inner,
   (C kh kw, N OH OW), so the forward and dL/dW are one GEMM each over the whole batch (``_batch_inner``);
-  dL/dx by stride phases for strided convolutions, else the flipped-kernel convolution or GEMM + a
-  col2im by strided views, whichever moves less memory.
+  dL/dx by stride phases for strided convolutions, else the flipped-kernel convolution or one GEMM over
+  column shifts of g plus a sum of row shifts, whichever moves less memory.
 """
 
 from backends.base import channels_innermost
@@ -178,9 +178,11 @@ def _conv_transpose_arrays(backend, g, w, in_size, geom, cache=None):
     forms moves less memory (no scatter, no loop; both give every entry exactly):
 
     * a stride-1 convolution of g (dilated by the stride, padded) with the flipped kernel, its in/out
-      channels swapped: im2col of g is O kh kw x H W per sample (the default; it wins when O <= C);
-    * one GEMM cols = W^T g first (C kh kw x plane per sample), then col2im as a gather-sum of shifted
-      views: the better choice when O > C (e.g. the first layers of a CNN, 1 -> 6, 6 -> 16 channels).
+      channels swapped: im2col of g is O kh kw x H W per sample;
+    * one GEMM over kw column shifts of g (O kw x plane per sample) into C kh rows, then a sum of
+      their kh row shifts (``_conv_transpose_col2im``): usually the smaller (measured: LeNet-5's
+      6 -> 16 layer 3.9 -> 0.7 ms, a 16 -> 16 5x5 layer 4.6 -> 1.7 ms); the flipped form wins where
+      O kh kw H W is the smaller (few output channels, a padded input).
     """
     if backend.native_col2im:
         return _conv_transpose_gemm(backend, g, w, in_size, geom)
@@ -193,8 +195,9 @@ def _conv_transpose_arrays(backend, g, w, in_size, geom, cache=None):
     o, cg, kh, kw = w.shape
     hp, wp = in_size[0] + sum(padding[0]), in_size[1] + sum(padding[1])
     im2col_size = o * kh * kw * in_size[0] * in_size[1]
-    gemm_size = cg * groups * kh * kw * (hp * wp + (kh - 1) * dilation[0] * wp + (kw - 1) * dilation[1])
-    if gemm_size < im2col_size:
+    positions = ((g.shape[2] - 1) * stride[0] + 1) * wp + (kw - 1) * dilation[1]  # the shift form's Z and P
+    shift_size = o * kw * positions + cg * groups * kh * ((kh - 1) * dilation[0] * wp + max(hp * wp, positions))
+    if shift_size < im2col_size:
         return _conv_transpose_col2im(backend, g, w, in_size, geom)
     return _conv_transpose_flipped(backend, g, w, in_size, geom)
 
@@ -292,51 +295,61 @@ def _conv_transpose_flipped(backend, g, w, in_size, geom):
     return gx.reshape((n, cg * groups) + tuple(in_size))
 
 
-# the col2im form's columns are C kh kw times the padded plane per sample: they are made and summed a
-# few input channels at a time, about this many bytes, so they are still in the cache when summed
-# (measured on LeNet-5's 6 -> 16 layer: about 0.5 ms of a 9 ms step)
+# the shift form's row sums are C kh times the padded plane per sample: they are made and summed a few
+# input channels at a time, about this many bytes, so they are still in the cache when summed
 COL2IM_CHUNK_BYTES = 1 << 20
 
 
 def _conv_transpose_col2im(backend, g, w, in_size, geom):
-    """With the padded input plane flattened row by row (width Wp), window entry (i, j) of the output
-    position at flat index t lands at t + off(i, j), off = i dh Wp + j dw. So: place g (dilated by the
-    stride) in the rows of that layout that hold it (the first (OH - 1) sh + 1 of them); one GEMM gives
-    cols[c, i, j, t] = sum_o W[o, c, i, j] g[o, t] for those rows only, written straight into a buffer
-    that has max(off) zeros in front and zeros after them; then gx_pad[c, q] =
-    sum_{i, j} cols[c, i, j, q - off(i, j)], a sum over a strided view of the buffer (a gather); crop the
-    padding. Without groups, the GEMM and the sum run over a few input channels at a time
-    (``COL2IM_CHUNK_BYTES``), so each chunk's columns are still in the cache when summed."""
+    """dL/dx as a GEMM over column shifts, then a sum of row shifts (the col2im form: a gather, no
+    scatter, every entry exact). With the padded input plane flattened row by row (width Wp), window
+    entry (i, j) of the output position at flat index t lands at t + i dh Wp + j dw. So, with g
+    (dilated by the stride) placed in the rows of that layout that hold it (flat indices [0, span)):
+
+        Z[o, j, s]     = g[o, s - j dw]                        (kw shifted copies: long contiguous runs)
+        P[c, i, s]     = sum_{o, j} W[o, c, i, j] Z[o, j, s]   (one GEMM, K = O kw, per group)
+        gx_pad[c, q]   = sum_i P[c, i, q - i dh Wp]            (kh shifted rows: a sum over a strided view)
+
+    then the crop of the padding. P is written straight into a buffer with (kh - 1) dh Wp zeros in
+    front (and zeros after), where the row shifts read past it. Against one GEMM into all C kh kw
+    columns and a sum of kh kw shifts, this moves C kh + O kw values per plane position instead of
+    2 C kh kw (measured on LeNet-5's 6 -> 16 layer: 1.03 -> 0.6 ms). Without groups, P is made and
+    summed a few input channels at a time (``COL2IM_CHUNK_BYTES``)."""
     stride, padding, dilation, groups = geom
     xp = backend.xp
     n, o, oh, ow = g.shape
     _, cg, kh, kw = w.shape
-    c, og, kk = cg * groups, o // groups, kh * kw
+    c, og = cg * groups, o // groups
     (top, bottom), (left, right) = padding
+    (sh, sw), (dh, dw) = stride, dilation
     hp, wp = in_size[0] + top + bottom, in_size[1] + left + right
-    margin = (kh - 1) * dilation[0] * wp + (kw - 1) * dilation[1]
-    span = ((oh - 1) * stride[0] + 1) * wp  # the plane rows that hold g (the rest of the GEMM's input is 0)
-    length = margin + hp * wp
-    z = xp.zeros((n, o, span), dtype=g.dtype)
-    z.reshape(n, o, -1, wp)[:, :, ::stride[0], :ow * stride[1]:stride[1]] = g
-    wt = w.reshape(groups, og, cg * kk).swapaxes(1, 2)  # (G, Cg kh kw, O/G)
+    span = ((oh - 1) * sh + 1) * wp  # the plane rows that hold g
+    ej = (kw - 1) * dw
+    positions = span + ej  # s: where some Z[o, j, s] can be non-zero
+    gz = xp.zeros((n, o, span + 2 * ej), dtype=g.dtype)
+    gz[:, :, ej:ej + span].reshape(n, o, -1, wp)[:, :, ::sh, :ow * sw:sw] = g
+    e = gz.strides
+    z = xp.ascontiguousarray(xp.lib.stride_tricks.as_strided(
+        gz[:, :, ej:], (n, o, kw, positions), (e[0], e[1], -dw * e[2], e[2])))  # (N, O, kw, S)
+    margin = (kh - 1) * dh * wp
+    length = margin + max(hp * wp, positions)
+    # W as (G, Cg kh, O/G kw): row (c, i), column (o, j)
+    w2 = w.reshape(groups, og, cg, kh, kw).transpose(0, 2, 3, 1, 4).reshape(groups, cg * kh, og * kw)
     gx = xp.empty((n, c, hp * wp), dtype=g.dtype)
-    step = c if groups != 1 else max(1, COL2IM_CHUNK_BYTES // (n * kk * length * g.itemsize))
-    buf = xp.empty((n, min(step, c) * kk, length), dtype=g.dtype)
-    buf[:, :, :margin] = 0  # the GEMM writes [margin, margin + span) only
-    buf[:, :, margin + span:] = 0
+    step = c if groups != 1 else max(1, COL2IM_CHUNK_BYTES // (n * kh * length * g.itemsize))
+    buf = xp.empty((n, min(step, c) * kh, length), dtype=g.dtype)
+    buf[:, :, :margin] = 0  # the GEMM writes [margin, margin + S) only
+    buf[:, :, margin + positions:] = 0
     for c0 in range(0, c, step):
         c1 = min(c, c0 + step)
-        cols = buf[:, :(c1 - c0) * kk]
+        p = buf[:, :(c1 - c0) * kh]
         if groups == 1:
-            xp.matmul(wt[0, c0 * kk:c1 * kk], z, out=cols[:, :, margin:margin + span])
+            xp.matmul(w2[0, c0 * kh:c1 * kh], z.reshape(n, o * kw, positions), out=p[:, :, margin:margin + positions])
         else:
-            xp.matmul(wt, z.reshape(n, groups, og, span),
-                      out=cols.reshape(n, groups, cg * kk, length)[..., margin:margin + span])
-        cols = cols.reshape(n, c1 - c0, kh, kw, length)
-        s = cols.strides
+            xp.matmul(w2, z.reshape(n, groups, og * kw, positions),
+                      out=p.reshape(n, groups, cg * kh, length)[..., margin:margin + positions])
+        ps = p.strides
         view = xp.lib.stride_tricks.as_strided(
-            cols[:, :, 0, 0, margin:], (n, c1 - c0, kh, kw, hp * wp),
-            (s[0], s[1], s[2] - dilation[0] * wp * s[4], s[3] - dilation[1] * s[4], s[4]))
-        view.sum(axis=(2, 3), out=gx[:, c0:c1])
+            p[:, :, margin:], (n, c1 - c0, kh, hp * wp), (ps[0], kh * ps[1], ps[1] - dh * wp * ps[2], ps[2]))
+        view.sum(axis=2, out=gx[:, c0:c1])
     return gx.reshape(n, c, hp, wp)[:, :, top:top + in_size[0], left:left + in_size[1]]
