@@ -304,8 +304,7 @@ def test_channels_last_input_equals_contiguous_input(shape):
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
-@pytest.mark.parametrize("affine", [True, False])
-@pytest.mark.parametrize("needs", ["all", "x", "params"])
+@pytest.mark.parametrize("affine,needs", [(True, "all"), (True, "x"), (True, "params"), (False, "x")])
 def test_first_order_backward_equals_the_differentiable_one(layout, affine, needs):
     """A plain backward runs the formulas on arrays; with create_graph it runs them as Tensor ops (so it
     can be differentiated again). Both give the same values, for every combination of inputs that need
@@ -321,8 +320,6 @@ def test_first_order_backward_equals_the_differentiable_one(layout, affine, need
     bias = ag.tensor(rand_array((5,), seed=10), requires_grad=needs != "x")
     xs = make_tensor(x, backend).requires_grad_(needs != "params")
     inputs = [t for t in ([xs] + ([weight, bias] if affine else [])) if t.requires_grad]
-    if not inputs:
-        pytest.skip("nothing needs a gradient")
     grads = []
     for create_graph in (False, True):
         y = F.batch_norm(xs, None, None, weight if affine else None, bias if affine else None, training=True)
