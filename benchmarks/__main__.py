@@ -2,7 +2,7 @@
 (to >= 98% held-out accuracy), then times training steps of the MLP, LeNet-5, ResNet-18 and the per-op
 overhead chain on every device, ours and PyTorch's side by side when torch is installed.
 
-    python -m benchmarks                                  # everything, default sizes (~2 minutes on 2 CPU cores)
+    python -m benchmarks                                  # everything, default sizes (under a minute on 2 CPU cores)
     python -m benchmarks --device cuda --workloads resnet18 --batch-size 128
     python -m benchmarks --full --out results/            # more repeats
 
