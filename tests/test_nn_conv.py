@@ -408,3 +408,23 @@ def test_module_backward_and_dtype(device):
     numpy.testing.assert_allclose(host(m.bias.grad), numpy.full(3, 4 * 6 * 5.0), rtol=1e-6)
     m64 = nn.Conv1d(2, 3, 3, dtype=ag.float64, device=device)
     assert m64.weight.dtype == ag.float64 and m64(ag.randn(2, 2, 7, dtype=ag.float64, device=device)).shape == (2, 3, 5)
+
+
+# --- an empty batch ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("c,o,k,p,s", [
+    (6, 16, 5, 0, 1),  # the batch-inner columns, the shift form of dL/dx
+    (6, 6, 5, 0, 1),  # per-sample GEMMs
+    (3, 8, 3, 1, 2),  # stride phases
+    (16, 32, 3, 1, 1),  # Winograd
+    (16, 32, 3, 1, 2),  # channels-last im2col
+])
+def test_empty_batch(c, o, k, p, s, device):
+    """A batch of zero samples gives empty outputs and input gradients and a zero weight gradient, in every
+    algorithm (nothing divides by the batch size or infers a dimension from an empty array)."""
+    x = ag.tensor(numpy.zeros((0, c, 9, 8)), device=device, requires_grad=True)
+    w = ag.tensor(rand_array((o, c, k, k), seed=15), device=device, requires_grad=True)
+    y = F.conv2d(x, w, padding=p, stride=s)
+    assert y.shape[0] == 0 and y.shape[1] == o
+    y.sum().backward()
+    assert tuple(x.grad.shape) == (0, c, 9, 8)
+    numpy.testing.assert_array_equal(host(w.grad), numpy.zeros((o, c, k, k)))

@@ -325,3 +325,14 @@ def test_pooling_errors(device):
         F.adaptive_avg_pool2d(x[0, 0], 2)
     with pytest.raises(ValueError, match=r"output_size must be an int or a pair"):
         F.adaptive_avg_pool2d(x, (1, 2, 3))
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 6, 5), (2, 0, 6, 5)])
+@pytest.mark.parametrize("kernel,stride,padding", [(2, 2, 0), (3, 1, 1)])
+def test_max_pool_of_an_empty_batch(shape, kernel, stride, padding, device):
+    """No samples or no channels: empty values, indices and gradients (disjoint and overlapping windows)."""
+    x = ag.tensor(numpy.zeros(shape), device=device, requires_grad=True)
+    y, idx = F.max_pool2d(x, kernel, stride, padding, return_indices=True)
+    assert y.shape[:2] == shape[:2] and idx.shape == y.shape
+    y.sum().backward()
+    assert tuple(x.grad.shape) == shape

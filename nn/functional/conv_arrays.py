@@ -327,7 +327,7 @@ def _conv_transpose_col2im(backend, g, w, in_size, geom):
     ej = (kw - 1) * dw
     positions = span + ej  # s: where some Z[o, j, s] can be non-zero
     gz = xp.zeros((n, o, span + 2 * ej), dtype=g.dtype)
-    gz[:, :, ej:ej + span].reshape(n, o, -1, wp)[:, :, ::sh, :ow * sw:sw] = g
+    gz[:, :, ej:ej + span].reshape(n, o, (oh - 1) * sh + 1, wp)[:, :, ::sh, :ow * sw:sw] = g
     e = gz.strides
     z = xp.ascontiguousarray(xp.lib.stride_tricks.as_strided(
         gz[:, :, ej:], (n, o, kw, positions), (e[0], e[1], -dw * e[2], e[2])))  # (N, O, kw, S)
@@ -336,7 +336,7 @@ def _conv_transpose_col2im(backend, g, w, in_size, geom):
     # W as (G, Cg kh, O/G kw): row (c, i), column (o, j)
     w2 = w.reshape(groups, og, cg, kh, kw).transpose(0, 2, 3, 1, 4).reshape(groups, cg * kh, og * kw)
     gx = xp.empty((n, c, hp * wp), dtype=g.dtype)
-    step = c if groups != 1 else max(1, COL2IM_CHUNK_BYTES // (n * kh * length * g.itemsize))
+    step = c if groups != 1 else max(1, COL2IM_CHUNK_BYTES // max(1, n * kh * length * g.itemsize))
     buf = xp.empty((n, min(step, c) * kh, length), dtype=g.dtype)
     buf[:, :, :margin] = 0  # the GEMM writes [margin, margin + S) only
     buf[:, :, margin + positions:] = 0

@@ -57,7 +57,8 @@ class MaxPoolGather(Function):
     def forward(self, x, idx, geom):
         n, c = x.shape[:2]
         self.idx, self.in_shape, self.geom = idx, x.shape, geom
-        y = self.backend.xp.take_along_axis(x.reshape(n, c, -1), idx.reshape(n, c, -1), axis=2)
+        y = self.backend.xp.take_along_axis(x.reshape(n, c, x.size // max(1, n * c)),
+                                            idx.reshape(n, c, idx.size // max(1, n * c)), axis=2)
         return y.reshape(idx.shape)
 
     def backward(self, gy):
