@@ -258,7 +258,8 @@ def max_pool2d_windows(xp, x, kernel, stride, padding, dilation):
     view = _window_view(xp, x, kernel, stride, padding, dilation, -numpy.inf)
     oh, ow = view.shape[4:]
     # gathered window entry first, (k, N, C, OH, OW): the reductions over k then run over contiguous
-    # rows (measured 60x faster than over a transposed view on LeNet's 16-channel 10x10 pooling)
+    # rows (measured: the maximum over k 60x faster than over a transposed view, LeNet's 16-channel
+    # 10x10 pooling)
     windows = xp.ascontiguousarray(view.transpose(2, 3, 0, 1, 4, 5)).reshape(kernel[0] * kernel[1], n, c, oh, ow)
     return _window_max(xp, windows, (h, w), (oh, ow), kernel, stride, padding, dilation, lambda a: a)
 

@@ -37,8 +37,8 @@ def _channels_last(backend, channels):
 def _batch_inner(backend, channels, groups):
     """Whether a CPU convolution in NCHW gathers its columns batch-inner, (C kh kw, N OH OW), and makes
     its forward and weight-gradient GEMMs one GEMM each over the whole batch instead of a batched GEMM
-    per sample: from 16 output channels (measured, forward + weight gradient: LeNet-5's 6 -> 16 layer
-    0.76 -> 0.43 ms; with 6 or 8 output channels the per-sample GEMMs are faster)."""
+    per sample: from 16 output channels (measured, the forward and weight-gradient GEMMs of LeNet-5's
+    6 -> 16 layer: 0.76 -> 0.43 ms; with 6 or 8 output channels the per-sample GEMMs are faster)."""
     return not backend.native_col2im and groups == 1 and channels >= 16
 
 
@@ -313,7 +313,7 @@ def _conv_transpose_col2im(backend, g, w, in_size, geom):
     then the crop of the padding. P is written straight into a buffer with (kh - 1) dh Wp zeros in
     front (and zeros after), where the row shifts read past it. Against one GEMM into all C kh kw
     columns and a sum of kh kw shifts, this moves C kh + O kw values per plane position instead of
-    2 C kh kw (measured on LeNet-5's 6 -> 16 layer: 1.03 -> 0.6 ms). Without groups, P is made and
+    2 C kh kw (measured on LeNet-5's 6 -> 16 layer: 1.03 -> 0.75 ms). Without groups, P is made and
     summed a few input channels at a time (``COL2IM_CHUNK_BYTES``)."""
     stride, padding, dilation, groups = geom
     xp = backend.xp

@@ -113,11 +113,10 @@ class BatchNormTrain(Function):
             gb = reshape(sum_gy, (c,))
         return gx, gw, gb
 
-
     def _backward_arrays(self, gy):
         """The backward above, op for op (the same values), on raw arrays with two full-size temporaries
         instead of one per Tensor op, where no graph of the backward is wanted: measured on a 16x64x32x32
-        channels-last batch, 3.6 -> 2.1 ms."""
+        channels-last batch, 3.6 -> 2.0 ms."""
         xp, backend = self.backend.xp, self.backend
         g, xc, s, kshape = gy._data, self.xc, self.invstd, self.kshape
         affine = len(self.inputs) == 3
