@@ -267,12 +267,12 @@ def test_batch_inner_gradcheck_and_gradgradcheck(device):
 ])
 @pytest.mark.parametrize("batch_inner", [False, True])
 def test_im2col_two_step_copy(kernel, stride, padding, dilation, batch_inner):
-    """The CPU im2col (two copies for a row stride of 1; batch-inner or not) equals the one strided view
-    of the padded input, element for element."""
+    """The CPU im2col (two copies for a row stride of 1; batch-inner or not) equals the windows taken one
+    kernel position at a time from the padded input (written out here), element for element."""
     x = rand_array((3, 2, 9, 8), seed=51)
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     (top, bottom), (left, right) = padding
-    xpad = numpy.full((3, 2, 9 + top + bottom, 8 + left + right), 0.5)  # (every width here crops one side only)
+    xpad = numpy.full((3, 2, 9 + top + bottom, 8 + left + right), 0.5)  # a negative width crops that side
     xpad[:, :, max(top, 0):max(top, 0) + 9 + min(top, 0) + min(bottom, 0),
          max(left, 0):max(left, 0) + 8 + min(left, 0) + min(right, 0)] = \
         x[:, :, max(-top, 0):9 - max(-bottom, 0), max(-left, 0):8 - max(-right, 0)]
