@@ -54,6 +54,30 @@ _DIV_SRC = r"""
 __device__ __forceinline__ long long plane_of(long long i, int d) {
     return i <= 0xFFFFFFFFll ? (long long)((unsigned int)i / (unsigned int)d) : i / d;
 }
+
+// visit(ki, kj, oy, ox) for every window (oy, ox) of an (oh, ow) output whose kernel tap (ki, kj) reads
+// pixel (y, x), i.e. oy*sh + ki*dh - top == y and ox*sw + kj*dw - left == x, in the order ki, kj
+// ascending: the shared walk of the gathers (col2im, the max-pool backward), so both sum in one order.
+template <typename Visit>
+__device__ __forceinline__ void for_each_window_covering(int y, int x, int kh, int kw, int sh, int sw,
+                                                         int top, int left, int dh, int dw, int oh, int ow,
+                                                         Visit& visit) {
+    for (int ki = 0; ki < kh; ++ki) {
+        int ty = y + top - ki * dh;                   // = oy * sh
+        if (ty < 0) break;                            // decreases with ki
+        if (ty % sh != 0) continue;
+        int oy = ty / sh;
+        if (oy >= oh) continue;
+        for (int kj = 0; kj < kw; ++kj) {
+            int tx = x + left - kj * dw;
+            if (tx < 0) break;
+            if (tx % sw != 0) continue;
+            int ox = tx / sw;
+            if (ox >= ow) continue;
+            visit(ki, kj, oy, ox);
+        }
+    }
+}
 """
 
 _WINDOWS_SRC = _DIV_SRC + r"""
@@ -76,6 +100,16 @@ __device__ void im2col_impl(const T* __restrict__ x, T* __restrict__ cols, long 
     }
 }
 
+template <typename T>
+struct ColumnSum {  // acc += cols[ki, kj, oy, ox] of one plane
+    const T* src;
+    int kw, oh, ow;
+    T acc;
+    __device__ __forceinline__ void operator()(int ki, int kj, int oy, int ox) {
+        acc += src[((ki * kw + kj) * oh + oy) * ow + ox];
+    }
+};
+
 // The adjoint of im2col: out[n, c, y, x] = sum of cols[n, c, ki, kj, oy, ox] over the entries with
 // oy*sh + ki*dh - top == y and ox*sw + kj*dw - left == x. One thread per output pixel gathers them in a
 // fixed order: deterministic, no atomics.
@@ -89,24 +123,9 @@ __device__ void col2im_impl(const T* __restrict__ cols, T* __restrict__ out, lon
         long long plane = plane_of(i, hw);
         int r = (int)(i - plane * hw);
         int y = r / w, xx = r - (r / w) * w;
-        const T* src = cols + plane * inner;
-        T acc = 0;
-        for (int ki = 0; ki < kh; ++ki) {
-            int ty = y + top - ki * dh;                   // = oy * sh
-            if (ty < 0) break;                            // decreases with ki
-            if (ty % sh != 0) continue;
-            int oy = ty / sh;
-            if (oy >= oh) continue;
-            for (int kj = 0; kj < kw; ++kj) {
-                int tx = xx + left - kj * dw;
-                if (tx < 0) break;
-                if (tx % sw != 0) continue;
-                int ox = tx / sw;
-                if (ox >= ow) continue;
-                acc += src[((ki * kw + kj) * oh + oy) * ow + ox];
-            }
-        }
-        out[i] = acc;
+        ColumnSum<T> sum = {cols + plane * inner, kw, oh, ow, (T)0};
+        for_each_window_covering(y, xx, kh, kw, sh, sw, top, left, dh, dw, oh, ow, sum);
+        out[i] = sum.acc;
     }
 }
 """.replace("GRID_LOOP", _GRID_LOOP)
@@ -145,6 +164,18 @@ __device__ void maxpool_fwd_impl(const T* __restrict__ x, T* __restrict__ out, l
     }
 }
 
+template <typename T>
+struct ArgmaxSum {  // acc += gy[oy, ox] of one plane where that window's argmax is this pixel (flat r)
+    const T* g;
+    const long long* id;
+    int r, ow;
+    T acc;
+    __device__ __forceinline__ void operator()(int, int, int oy, int ox) {
+        int p = oy * ow + ox;
+        if (id[p] == r) acc += g[p];
+    }
+};
+
 // gx[n, c, y, x] = sum of gy[n, c, oy, ox] over the windows that contain (y, x) and whose idx is it.
 // One thread per input pixel, a fixed order: deterministic, no atomics.
 template <typename T>
@@ -157,26 +188,9 @@ __device__ void maxpool_bwd_impl(const T* __restrict__ gy, const long long* __re
         long long plane = plane_of(i, hw);
         int r = (int)(i - plane * hw);
         int y = r / w, xx = r - (r / w) * w;
-        const T* g = gy + plane * ohw;
-        const long long* id = idx + plane * ohw;
-        T acc = 0;
-        for (int ki = 0; ki < kh; ++ki) {
-            int ty = y + top - ki * dh;
-            if (ty < 0) break;
-            if (ty % sh != 0) continue;
-            int oy = ty / sh;
-            if (oy >= oh) continue;
-            for (int kj = 0; kj < kw; ++kj) {
-                int tx = xx + left - kj * dw;
-                if (tx < 0) break;
-                if (tx % sw != 0) continue;
-                int ox = tx / sw;
-                if (ox >= ow) continue;
-                int p = oy * ow + ox;
-                if (id[p] == r) acc += g[p];
-            }
-        }
-        gx[i] = acc;
+        ArgmaxSum<T> sum = {gy + plane * ohw, idx + plane * ohw, r, ow, (T)0};
+        for_each_window_covering(y, xx, kh, kw, sh, sw, top, left, dh, dw, oh, ow, sum);
+        gx[i] = sum.acc;
     }
 }
 """.replace("GRID_LOOP", _GRID_LOOP)
