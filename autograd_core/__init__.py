@@ -58,7 +58,15 @@ from .factories import (
                      zeros_like,
 )
 from .function import Function
-from .grad_mode import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+                     detect_anomaly,
+                     enable_grad,
+                     inference_mode,
+                     is_anomaly_enabled,
+                     is_grad_enabled,
+                     no_grad,
+                     set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403  (every op: exp, sum, matmul, ...)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state

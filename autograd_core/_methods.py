@@ -67,6 +67,15 @@ METHODS = {
     "index_select": ops.index_select, "gather": ops.gather, "masked_fill": ops.masked_fill,
     # linear algebra
     "matmul": ops.matmul, "mm": ops.mm, "bmm": ops.bmm, "dot": ops.dot, "outer": ops.outer,
+    # reorder, select, round
+    "flip": ops.flip, "fliplr": ops.fliplr, "flipud": ops.flipud, "roll": ops.roll, "cumsum": ops.cumsum,
+    "sort": ops.sort, "argsort": ops.argsort, "topk": ops.topk, "tril": ops.tril, "triu": ops.triu,
+    "diagonal": ops.diagonal, "diag": ops.diag, "narrow": ops.narrow, "nonzero": ops.nonzero,
+    "count_nonzero": ops.count_nonzero, "round": ops.round, "floor": ops.floor, "ceil": ops.ceil,
+    "trunc": ops.trunc, "fix": ops.fix, "frac": ops.frac, "nan_to_num": ops.nan_to_num,
+    "swapaxes": ops.transpose, "swapdims": ops.transpose,
+    # layout
+    "contiguous": ops.contiguous, "is_contiguous": ops.is_contiguous,
 }
 
 # methods whose size arguments may be given as *sizes or as one tuple, as in PyTorch
@@ -115,9 +124,30 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
                             device=self.device if device is None else device, requires_grad=requires_grad)
 
 
+def _view_as(self, other):
+    """``self.view(other.shape)``."""
+    return ops.view(self, other.shape)
+
+
+def _reshape_as(self, other):
+    """``self.reshape(other.shape)``."""
+    return ops.reshape(self, other.shape)
+
+
+def _type_as(self, other):
+    """``self`` in ``other``'s dtype."""
+    return self.to(dtype=other.dtype)
+
+
+def _nelement(self):
+    """The number of elements (``numel``)."""
+    return self.numel()
+
+
 EXTRA = {"__dlpack__": dlpack.tensor_dlpack, "__dlpack_device__": dlpack.tensor_dlpack_device, "where": _where,
          "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones), "new_empty": _new(factories.empty),
-         "new_full": _new_full, "new_tensor": _new_tensor}
+         "new_full": _new_full, "new_tensor": _new_tensor, "view_as": _view_as, "reshape_as": _reshape_as,
+         "type_as": _type_as, "nelement": _nelement}
 
 
 def attach():

@@ -1,4 +1,5 @@
-"""Grad modes: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, and ``detect_anomaly``.
+"""Grad modes: ``no_grad`` (and ``inference_mode``), ``enable_grad``, ``set_grad_enabled``, and
+``detect_anomaly``.
 
 Each works as a context manager and as a decorator, as in PyTorch. The state is per thread.
 """
@@ -66,6 +67,24 @@ class no_grad(_Mode):
 
     def _again(self):
         return no_grad()
+
+
+class inference_mode(_Mode):
+    """``no_grad`` under PyTorch's other name: ``with inference_mode():`` records no graph (and
+    ``inference_mode(False)`` leaves the mode as it is). Also a decorator."""
+
+    def __init__(self, mode=True):
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode expects a bool, got {type(mode).__name__} {mode!r}")
+        super().__init__(False)
+        self.mode = mode
+
+    def __enter__(self):
+        self.value = False if self.mode else STATE.grad_enabled  # inference_mode(False): no change
+        return super().__enter__()
+
+    def _again(self):
+        return inference_mode(self.mode)
 
 
 class enable_grad(_Mode):

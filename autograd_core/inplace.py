@@ -120,6 +120,24 @@ def clamp_(self, min=None, max=None):
     return self
 
 
+def masked_fill_(self, mask, value):
+    """Write ``value`` where ``mask`` (a bool tensor broadcastable to self) is True, in place."""
+    self._check_inplace("masked_fill_")
+    m = self._operand(mask, "masked_fill_")
+    if getattr(m, "dtype", None) is None or m.dtype.kind != "b":
+        raise TypeError(f"masked_fill_: mask must be a bool tensor, got {getattr(m, 'dtype', type(m).__name__)}")
+    v = self._operand(value, "masked_fill_")
+    if getattr(v, "ndim", 0) != 0:
+        raise ValueError(f"masked_fill_: value must be a number or a 0-d tensor, got shape {tuple(v.shape)}")
+    try:
+        m = self._backend.xp.broadcast_to(m, self._data.shape)
+    except ValueError:
+        raise ValueError(f"masked_fill_: a mask of shape {tuple(m.shape)} can't be broadcast to the tensor's "
+                         f"shape {tuple(self.shape)}") from None
+    self._data[m] = v
+    return self
+
+
 def uniform_(self, a=0.0, b=1.0):
     self._check_inplace("uniform_")
     self._data[...] = self._backend.random(self.shape, self.dtype) * (b - a) + a
@@ -134,4 +152,5 @@ def normal_(self, mean=0.0, std=1.0):
 
 METHODS = {fn.__name__: fn for fn in (
     _check_inplace, _operand, _update, __setitem__, copy_, zero_, fill_, add_, sub_, mul_, div_, clamp_, uniform_,
+    masked_fill_,
     normal_, __iadd__, __isub__, __imul__, __itruediv__)}

@@ -101,14 +101,16 @@ SYNC_SITES = {
     "nn/functional/loss.py (_class_targets)": "class indices must be in range (the min and max of the targets)",
     "nn/functional/loss.py (binary_cross_entropy)": "probabilities must be in [0, 1]",
     "nn/normalization.py (_BatchNorm.forward)": "momentum=None: 1 / num_batches_tracked as a Python float, as PyTorch",
+    "autograd_core/ops/arrange.py (nonzero)": "the result's size depends on the data",
 }
+DATA_SIZED = ("boolean mask indexing", "xp.nonzero")  # syncs that read the whole array: its size is the result
 
 
 def check_syncs(events):
     for kind, size, where in events:
         site = where.split(":")[0] + " " + where.split(" ", 1)[1]
         assert site in SYNC_SITES, f"an unexpected device synchronisation ({kind}) at {where}"
-        assert size == 1 or kind == "boolean mask indexing", f"a hidden copy to the host ({kind} of {size} " \
+        assert size == 1 or kind in DATA_SIZED, f"a hidden copy to the host ({kind} of {size} " \
                                                                f"elements) at {where}"
 
 
@@ -432,7 +434,21 @@ MATMUL.update({
                                 ag.einsum("i,i->", s[0], s[1]),
                                 ag.einsum("ij,kj->ik", s, s)], [r(2, 3, 4), r(2, 4, 2, seed=1), r(3, 3, seed=2)]),
 })
-FAMILIES = {**ARITH, **UNARY, **COMPARE, **REDUCE, **SHAPE, **JOIN, **INDEX, **MATMUL}
+ARRANGE = {
+    "flip_roll": (lambda x: [x.flip(1), x.flip((0, 2)), x.roll(1, 2), x.roll((1, -1), (0, 1)), x.roll(3)], [C234]),
+    "cumsum": (lambda x: [x.cumsum(1), ag.cumsum(x, -1), (x.cumsum(0) ** 2).cumsum(0)], [C234]),
+    "sort_topk": (lambda x: [x.sort(1), x.sort(-1, descending=True).values, x.argsort(0), x.topk(2, dim=2),
+                             x.topk(1, largest=False).values], [C234]),
+    "tril_triu_diag": (lambda x, v: [x.tril(), x.triu(1), x.diagonal(), x.diagonal(1, 2, 0), v.diag(1), x[0].diag(-1)],
+                       [C234, r(3, seed=1)]),
+    "narrow_contiguous": (lambda x: [x.narrow(2, 1, 2), x.transpose(0, 2).contiguous(), x.swapaxes(0, 1)], [C234]),
+    "rounding_nan_to_num": (lambda x, y: [x.round(), x.floor(), (x * 3.0).frac(), x.ceil(), x.trunc(),
+                                          y.nan_to_num(posinf=5.0, neginf=-5.0), y.nan_to_num(1.0, 2.0, -2.0)],
+                            [C234, numpy.array([1.0, numpy.nan, numpy.inf, -numpy.inf])]),
+    "nonzero": (lambda z: [z.nonzero(), z.count_nonzero(1), z.count_nonzero()], [Z]),
+    "meshgrid": (lambda a, b: list(ag.meshgrid(a, b)) + list(ag.meshgrid(a, b, indexing="xy")), [r(3), r(4, seed=1)]),
+}
+FAMILIES = {**ARITH, **UNARY, **COMPARE, **REDUCE, **SHAPE, **JOIN, **INDEX, **MATMUL, **ARRANGE}
 
 
 @pytest.mark.parametrize("name", list(FAMILIES))

@@ -2,6 +2,33 @@
 ``autograd_core._methods`` attaches them to Tensor as methods and operators."""
 
 from .arith import add, div, floor_divide, mul, neg, pow, remainder, sub
+from .arrange import (
+                      argsort,
+                      ceil,
+                      contiguous,
+                      count_nonzero,
+                      cumsum,
+                      diag,
+                      diagonal,
+                      fix,
+                      flip,
+                      fliplr,
+                      flipud,
+                      floor,
+                      frac,
+                      is_contiguous,
+                      meshgrid,
+                      nan_to_num,
+                      narrow,
+                      nonzero,
+                      roll,
+                      round,
+                      sort,
+                      topk,
+                      tril,
+                      triu,
+                      trunc,
+)
 from .compare import (
                       all,
                       allclose,
@@ -94,5 +121,6 @@ subtract = sub
 negative = neg
 absolute = abs
 concat = concatenate = cat
+swapaxes = swapdims = transpose
 
 __all__ = [name for name in dir() if not name.startswith("_")]
