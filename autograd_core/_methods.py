@@ -54,6 +54,10 @@ METHODS = {
     "leaky_relu": ops.leaky_relu, "softplus": ops.softplus, "clamp": ops.clamp, "clip": ops.clip,
     "maximum": ops.maximum, "minimum": ops.minimum, "sign": ops.sign, "abs": ops.abs, "absolute": ops.abs,
     "square": ops.square, "reciprocal": ops.reciprocal,
+    "asin": ops.asin, "acos": ops.acos, "atan": ops.atan, "arcsin": ops.asin, "arccos": ops.acos,
+    "arctan": ops.atan, "sinh": ops.sinh, "cosh": ops.cosh, "asinh": ops.asinh, "acosh": ops.acosh,
+    "atanh": ops.atanh, "arcsinh": ops.asinh, "arccosh": ops.acosh, "arctanh": ops.atanh, "log2": ops.log2,
+    "log10": ops.log10, "exp2": ops.exp2, "atan2": ops.atan2, "arctan2": ops.atan2, "lerp": ops.lerp,
     # reductions
     "sum": ops.sum, "mean": ops.mean, "var": ops.var, "std": ops.std, "max": ops.max, "min": ops.min,
     "amax": ops.amax, "amin": ops.amin, "argmax": ops.argmax, "argmin": ops.argmin, "prod": ops.prod,
@@ -65,15 +69,17 @@ METHODS = {
     "clone": ops.clone, "sum_to": ops.sum_to,
     # indexing
     "index_select": ops.index_select, "gather": ops.gather, "masked_fill": ops.masked_fill,
+    "scatter": ops.scatter, "scatter_add": ops.scatter_add,
     # linear algebra
-    "matmul": ops.matmul, "mm": ops.mm, "bmm": ops.bmm, "dot": ops.dot, "outer": ops.outer,
+    "matmul": ops.matmul, "mm": ops.mm, "addmm": ops.addmm, "bmm": ops.bmm, "dot": ops.dot, "outer": ops.outer,
     # reorder, select, round
     "flip": ops.flip, "fliplr": ops.fliplr, "flipud": ops.flipud, "roll": ops.roll, "cumsum": ops.cumsum,
     "sort": ops.sort, "argsort": ops.argsort, "topk": ops.topk, "tril": ops.tril, "triu": ops.triu,
     "diagonal": ops.diagonal, "diag": ops.diag, "narrow": ops.narrow, "nonzero": ops.nonzero,
     "count_nonzero": ops.count_nonzero, "round": ops.round, "floor": ops.floor, "ceil": ops.ceil,
     "trunc": ops.trunc, "fix": ops.fix, "frac": ops.frac, "nan_to_num": ops.nan_to_num,
-    "swapaxes": ops.transpose, "swapdims": ops.transpose,
+    "swapaxes": ops.transpose, "swapdims": ops.transpose, "repeat_interleave": ops.repeat_interleave,
+    "unique": ops.unique,
     # layout
     "contiguous": ops.contiguous, "is_contiguous": ops.is_contiguous,
 }

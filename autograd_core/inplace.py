@@ -138,6 +138,27 @@ def masked_fill_(self, mask, value):
     return self
 
 
+def scatter_(self, dim, index, src=None, value=None, reduce=None):
+    """``scatter`` in place: src (a tensor or a number) written at index along dim (added, with
+    ``reduce="add"``)."""
+    from .ops.index import _scatter_index
+
+    self._check_inplace("scatter_")
+    if reduce not in (None, "add"):
+        raise ValueError(f"scatter_: reduce must be None or 'add', got {reduce!r}")
+    ix, src = _scatter_index(self, dim, index, value if src is None else src, "scatter_")
+    if reduce == "add":
+        self._backend.scatter_add(self._data, ix, src._data)
+    else:
+        self._data[ix] = src._data
+    return self
+
+
+def scatter_add_(self, dim, index, src):
+    """``scatter_add`` in place: src added at index along dim, repeated positions accumulating."""
+    return scatter_(self, dim, index, src, reduce="add")
+
+
 def uniform_(self, a=0.0, b=1.0):
     self._check_inplace("uniform_")
     self._data[...] = self._backend.random(self.shape, self.dtype) * (b - a) + a
@@ -152,5 +173,5 @@ def normal_(self, mean=0.0, std=1.0):
 
 METHODS = {fn.__name__: fn for fn in (
     _check_inplace, _operand, _update, __setitem__, copy_, zero_, fill_, add_, sub_, mul_, div_, clamp_, uniform_,
-    masked_fill_,
+    masked_fill_, scatter_, scatter_add_,
     normal_, __iadd__, __isub__, __imul__, __itruediv__)}

@@ -102,8 +102,11 @@ SYNC_SITES = {
     "nn/functional/loss.py (binary_cross_entropy)": "probabilities must be in [0, 1]",
     "nn/normalization.py (_BatchNorm.forward)": "momentum=None: 1 / num_batches_tracked as a Python float, as PyTorch",
     "autograd_core/ops/arrange.py (nonzero)": "the result's size depends on the data",
+    "autograd_core/ops/arrange.py (repeat_interleave)": "tensor counts: >= 0, their sum the size",
+    "autograd_core/ops/arrange.py (unique)": "the result's size depends on the data",
 }
-DATA_SIZED = ("boolean mask indexing", "xp.nonzero")  # syncs that read the whole array: its size is the result
+# syncs that read a whole array, whose data sizes the result
+DATA_SIZED = ("boolean mask indexing", "xp.nonzero", "xp.unique", "to_host")
 
 
 def check_syncs(events):
@@ -447,6 +450,19 @@ ARRANGE = {
                             [C234, numpy.array([1.0, numpy.nan, numpy.inf, -numpy.inf])]),
     "nonzero": (lambda z: [z.nonzero(), z.count_nonzero(1), z.count_nonzero()], [Z]),
     "meshgrid": (lambda a, b: list(ag.meshgrid(a, b)) + list(ag.meshgrid(a, b, indexing="xy")), [r(3), r(4, seed=1)]),
+    "trig_hyperbolic_logs": (lambda u, p: [u.asin(), u.acos(), u.atan(), u.sinh(), u.cosh(), u.asinh(), u.atanh(),
+                                           (p + 1.0).acosh(), p.log2(), p.log10(), u.exp2()],
+                             [r(3, 4, low=-0.9, high=0.9), pos(3, 4)]),
+    "atan2_lerp_addmm": (lambda a, b, w: [ag.atan2(a, b), a.atan2(0.5), a.lerp(b, w), a.lerp(b, 0.25),
+                                          ag.addmm(b, a, a.T[:, :1].expand(4, 1), beta=0.5, alpha=2.0)],
+                         [A34, B14, r(4, seed=3)]),
+    "scatter": (lambda x, s, i: [x.scatter(0, i, s), x.scatter(1, i[:, :2], 0.5), x.scatter_add(0, i, s),
+                                 ag.scatter(x, 0, i, s, reduce="add")],
+                [A34, r(2, 4, seed=2), numpy.array([[0, 1, 2, 0], [2, 0, 0, 1]])]),
+    "repeat_interleave_unique": (lambda x, c: [x.repeat_interleave(2, 0), x.repeat_interleave(c, dim=1),
+                                               x.repeat_interleave(3), ag.unique(c, return_inverse=True,
+                                                                                 return_counts=True)],
+                                 [A34, numpy.array([1, 0, 2, 1])]),
 }
 FAMILIES = {**ARITH, **UNARY, **COMPARE, **REDUCE, **SHAPE, **JOIN, **INDEX, **MATMUL, **ARRANGE}
 

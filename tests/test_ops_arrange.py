@@ -307,3 +307,162 @@ def test_errors_name_what_was_passed(device):
         x.narrow(1, 4, 0)
     with pytest.raises(IndexError, match="cumsum: dim 3 is out of range"):
         x.cumsum(3)
+
+
+# --- more elementwise math: inverse and hyperbolic trigonometry, log2/log10/exp2, atan2, lerp ---
+def _in(low, high):
+    return lambda shape, seed: rand_array(shape, seed=seed, low=low, high=high, kinks=())
+
+
+MATH = [  # (name, our function, torch's name, input sampler, NumPy reference)
+    ("asin", ag.asin, "asin", _in(-0.9, 0.9), numpy.arcsin),
+    ("acos", ag.acos, "acos", _in(-0.9, 0.9), numpy.arccos),
+    ("atan", ag.atan, "atan", _in(-3, 3), numpy.arctan),
+    ("sinh", ag.sinh, "sinh", _in(-2, 2), numpy.sinh),
+    ("cosh", ag.cosh, "cosh", _in(-2, 2), numpy.cosh),
+    ("asinh", ag.asinh, "asinh", _in(-3, 3), numpy.arcsinh),
+    ("acosh", ag.acosh, "acosh", _in(1.2, 3), numpy.arccosh),
+    ("atanh", ag.atanh, "atanh", _in(-0.9, 0.9), numpy.arctanh),
+    ("log2", ag.log2, "log2", _in(0.2, 3), numpy.log2),
+    ("log10", ag.log10, "log10", _in(0.2, 3), numpy.log10),
+    ("exp2", ag.exp2, "exp2", _in(-2, 2), numpy.exp2),
+]
+MATH_IDS = [m[0] for m in MATH]
+
+
+@pytest.mark.parametrize("name, fn, tname, sample, ref", MATH, ids=MATH_IDS)
+def test_math_values_grads_and_torch(device, name, fn, tname, sample, ref):
+    a = sample((3, 4), 1)
+    numpy.testing.assert_allclose(host(fn(T(a, device))), ref(a), rtol=1e-14, atol=1e-15)
+    numpy.testing.assert_allclose(host(getattr(T(a, device), name)()), ref(a), rtol=1e-14, atol=1e-15)
+    check_grads(fn, a, device=device)
+    compare_with_torch(fn, lambda t: getattr(t, tname)(), sample((2, 3), 2), device=device)
+
+
+def test_math_integer_input_is_float32(device):
+    assert ag.asin(ag.tensor([0, 1], device=device)).dtype == ag.float32
+    assert ag.log2(ag.tensor([1, 8], device=device)).dtype == ag.float32
+    numpy.testing.assert_allclose(host(ag.log2(ag.tensor([1, 8], device=device))), [0.0, 3.0])
+
+
+def test_atan2(device):
+    a, b = rand_array((3, 4), seed=1), rand_array((1, 4), seed=2)
+    numpy.testing.assert_allclose(host(ag.atan2(T(a, device), T(b, device))), numpy.arctan2(a, b), rtol=1e-14)
+    check_grads(ag.atan2, a, b, device=device)
+    compare_with_torch(lambda y, x: y.atan2(x), lambda y, x: y.atan2(x), a, b, device=device)
+    assert ag.atan2(T(a, device), 0.5).shape == (3, 4)
+    numpy.testing.assert_allclose(host(ag.atan2(T([1.0, -1.0], device), T([-1.0, -1.0], device))),
+                                  [3 * numpy.pi / 4, -3 * numpy.pi / 4])
+    with pytest.raises(ValueError, match=r"atan2: shapes \(3, 4\) and \(2, 4\) cannot be broadcast"):
+        ag.atan2(T(a, device), T(numpy.zeros((2, 4)), device))
+
+
+def test_lerp(device):
+    s, e, w = rand_array((3, 4), seed=1), rand_array((3, 4), seed=2), rand_array((4,), seed=3)
+    numpy.testing.assert_allclose(host(ag.lerp(T(s, device), T(e, device), 0.25)), s + 0.25 * (e - s), rtol=1e-14)
+    check_grads(ag.lerp, s, e, w, device=device)
+    compare_with_torch(lambda a, b, c: a.lerp(b, c), lambda a, b, c: a.lerp(b, c), s, e, w, device=device)
+    compare_with_torch(lambda a, b: a.lerp(b, 0.3), lambda a, b: a.lerp(b, 0.3), s, e, device=device)
+
+
+def test_addmm(device):
+    i, m1, m2 = rand_array((3, 2), seed=1), rand_array((3, 4), seed=2), rand_array((4, 2), seed=3)
+    numpy.testing.assert_allclose(host(ag.addmm(T(i, device), T(m1, device), T(m2, device), beta=0.5, alpha=2.0)),
+                                  0.5 * i + 2.0 * m1 @ m2, rtol=1e-14)
+    check_grads(lambda a, b, c: ag.addmm(a, b, c, beta=0.5, alpha=2.0), i, m1, m2, device=device)
+    compare_with_torch(lambda a, b, c: a.addmm(b, c, beta=0.5, alpha=2.0),
+                       lambda a, b, c: a.addmm(b, c, beta=0.5, alpha=2.0), i, m1, m2, device=device)
+    compare_with_torch(lambda a, b, c: ag.addmm(a, b, c), lambda a, b, c: __import__("torch").addmm(a, b, c),
+                       rand_array((2,), seed=4), m1, m2, device=device)
+    nan = T(numpy.full((3, 2), numpy.nan), device)  # beta=0: input is ignored, as PyTorch
+    assert numpy.isfinite(host(ag.addmm(nan, T(m1, device), T(m2, device), beta=0))).all()
+    with pytest.raises(ValueError, match=r"addmm: mat1 and mat2 must be 2-D, got shapes \(4,\) and \(4, 2\)"):
+        ag.addmm(T(i, device), T(m1[0], device), T(m2, device))
+
+
+# --- scatter, scatter_add, repeat_interleave, unique ---------------------------------------------
+SIDX = numpy.array([[0, 1, 2, 0], [2, 0, 0, 1]])  # no position written twice within a column
+
+
+def test_scatter_values_and_grads(device):
+    x, src = rand_array((3, 4), seed=1), rand_array((2, 5), seed=2)
+    idx = ag.tensor(SIDX, device=device)
+    want = x.copy()
+    for i in range(2):
+        for j in range(4):
+            want[SIDX[i, j], j] = src[i, j]
+    numpy.testing.assert_array_equal(host(T(x, device).scatter(0, idx, T(src, device))), want)
+    check_grads(lambda a, b: a.scatter(0, idx, b), x, src, device=device)
+    check_grads(lambda a: a.scatter(1, idx[:, :2] + 1, 0.5), x, device=device)
+    compare_with_torch(lambda a, b: a.scatter(0, idx, b),
+                       lambda a, b: a.scatter(0, __import__("torch").tensor(SIDX), b), x, src[:, :4], device=device)
+
+
+def test_scatter_add_values_and_grads(device):
+    x, src = rand_array((3, 4), seed=1), rand_array((2, 4), seed=2)
+    idx = numpy.array([[0, 0, 2, 0], [0, 0, 2, 1]])  # repeated positions accumulate
+    want = x.copy()
+    numpy.add.at(want, (idx, numpy.broadcast_to(numpy.arange(4), idx.shape)), src)
+    numpy.testing.assert_allclose(host(T(x, device).scatter_add(0, ag.tensor(idx, device=device), T(src, device))),
+                                  want, rtol=1e-15)
+    check_grads(lambda a, b: ag.scatter_add(a, 0, ag.tensor(idx, device=device), b), x, src, device=device)
+    compare_with_torch(lambda a, b: a.scatter_add(0, ag.tensor(idx, device=device), b),
+                       lambda a, b: a.scatter_add(0, __import__("torch").tensor(idx), b), x, src, device=device)
+    compare_with_torch(lambda a, b: a.scatter(1, ag.tensor(idx.T[:3], device=device), b, reduce="add"),
+                       lambda a, b: a.scatter_add(1, __import__("torch").tensor(idx.T[:3]), b),
+                       x, rand_array((3, 2), seed=3), device=device)
+
+
+def test_scatter_in_place(device):
+    one_hot = ag.zeros(3, 4, device=device).scatter_(1, ag.tensor([[1], [3], [0]], device=device), 1.0)
+    numpy.testing.assert_array_equal(host(one_hot), numpy.eye(4)[[1, 3, 0]])
+    counts = ag.zeros(3, dtype=ag.int64, device=device)
+    counts.scatter_add_(0, ag.tensor([0, 2, 2, 2], device=device), ag.ones(4, dtype=ag.int64, device=device))
+    numpy.testing.assert_array_equal(host(counts), [1, 0, 3])
+    w = T([1.0, 2.0], device, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w.scatter_(0, ag.tensor([0], device=device), 0.0)
+
+
+def test_scatter_errors(device):
+    x = T(numpy.zeros((3, 4)), device)
+    with pytest.raises(IndexError, match="scatter: index 3 is out of bounds for dimension 0 with size 3"):
+        x.scatter(0, ag.tensor([[3, 0, 0, 0]], device=device), 1.0)
+    with pytest.raises(ValueError, match=r"scatter_add: index \(shape \(4,\)\) must have as many dimensions"):
+        x.scatter_add(0, ag.tensor([0, 1, 2, 0], device=device), x)
+    with pytest.raises(ValueError, match=r"index has shape \(2, 4\), larger than src \(1, 4\)"):
+        x.scatter(0, ag.tensor(SIDX, device=device), T(numpy.zeros((1, 4)), device))
+    with pytest.raises(TypeError, match="scatter: tensors used as indices must be integer or bool, got dtype float64"):
+        x.scatter(0, x, 1.0)
+    with pytest.raises(ValueError, match="scatter: reduce must be None or 'add', got 'multiply'"):
+        x.scatter(0, ag.tensor(SIDX, device=device), 1.0, reduce="multiply")
+
+
+def test_repeat_interleave(device):
+    torch = torch_or_skip()
+    a = rand_array((2, 3), seed=1)
+    for args in ((2,), (2, 0), (3, -1)):
+        numpy.testing.assert_array_equal(host(T(a, device).repeat_interleave(*args)),
+                                         torch.tensor(a).repeat_interleave(*args).numpy())
+    counts = [1, 0, 2]
+    numpy.testing.assert_array_equal(host(T(a, device).repeat_interleave(ag.tensor(counts, device=device), dim=1)),
+                                     torch.tensor(a).repeat_interleave(torch.tensor(counts), dim=1).numpy())
+    check_grads(lambda x: x.repeat_interleave(ag.tensor(counts, device=device), dim=1), a, device=device)
+    compare_with_torch(lambda x: x.repeat_interleave(2, dim=0), lambda x: x.repeat_interleave(2, dim=0), a,
+                       device=device)
+    with pytest.raises(ValueError, match="repeats has 2 counts but dimension 1 has 3 entries"):
+        T(a, device).repeat_interleave(ag.tensor([1, 2], device=device), dim=1)
+    with pytest.raises(ValueError, match="repeats must be non-negative, got -1"):
+        T(a, device).repeat_interleave(-1)
+
+
+def test_unique(device):
+    torch = torch_or_skip()
+    a = numpy.array([[3, 1, 3], [2, 1, 5]])
+    ours = ag.unique(ag.tensor(a, device=device), return_inverse=True, return_counts=True)
+    theirs = torch.unique(torch.tensor(a), return_inverse=True, return_counts=True)
+    for o, t in zip(ours, theirs):
+        numpy.testing.assert_array_equal(host(o), t.numpy())
+    numpy.testing.assert_array_equal(host(ag.tensor([2.5, -1.0, 2.5], device=device).unique()), [-1.0, 2.5])
+    with pytest.raises(NotImplementedError, match="unique: dim=0"):
+        ag.unique(ag.tensor(a, device=device), dim=0)

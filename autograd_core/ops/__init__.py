@@ -21,6 +21,7 @@ from .arrange import (
                       nan_to_num,
                       narrow,
                       nonzero,
+                      repeat_interleave,
                       roll,
                       round,
                       sort,
@@ -28,6 +29,7 @@ from .arrange import (
                       tril,
                       triu,
                       trunc,
+                      unique,
 )
 from .compare import (
                       all,
@@ -50,9 +52,9 @@ from .compare import (
                       ne,
 )
 from .convert import clone, to_device_dtype
-from .index import gather, getitem, index_select, masked_fill
+from .index import gather, getitem, index_select, masked_fill, scatter, scatter_add
 from .join import cat, chunk, pad, repeat, split, stack, unbind
-from .linalg import bmm, dot, einsum, matmul, mm, outer
+from .linalg import addmm, bmm, dot, einsum, matmul, mm, outer
 from .reduce import (
                       amax,
                       amin,
@@ -90,15 +92,34 @@ from .shape import (
 )
 from .unary import (
                       abs,
+                      acos,
+                      acosh,
+                      arccos,
+                      arccosh,
+                      arcsin,
+                      arcsinh,
+                      arctan,
+                      arctan2,
+                      arctanh,
+                      asin,
+                      asinh,
+                      atan,
+                      atan2,
+                      atanh,
                       clamp,
                       clip,
                       cos,
+                      cosh,
                       erf,
                       exp,
+                      exp2,
                       expm1,
                       leaky_relu,
+                      lerp,
                       log,
                       log1p,
+                      log2,
+                      log10,
                       maximum,
                       minimum,
                       reciprocal,
@@ -107,6 +128,7 @@ from .unary import (
                       sigmoid,
                       sign,
                       sin,
+                      sinh,
                       softplus,
                       sqrt,
                       square,

@@ -410,3 +410,60 @@ def meshgrid(*tensors, indexing="ij"):
         view[pos] = sizes[i]
         grids.append(expand(reshape(t, tuple(view)), shape))
     return tuple(grids)
+
+
+# --- repeat_interleave and unique ----------------------------------------------------------------
+def repeat_interleave(x, repeats, dim=None):
+    """Each entry repeated ``repeats`` times (an int, or a 1-d tensor of one count per entry) along
+    ``dim``; without ``dim`` the flattened tensor. An index_select, so the gradient sums the copies."""
+    from .index import index_select
+
+    x = as_tensor(x)
+    if dim is None:
+        x, axis = reshape(x, (-1,)), 0
+    else:
+        axis = wrap_dim(dim, x._data.ndim, "repeat_interleave")
+    xp = x._backend.xp
+    n = x._data.shape[axis] if x._data.ndim else 1
+    if isinstance(repeats, Tensor):
+        if repeats._backend is not x._backend:
+            raise RuntimeError(f"repeat_interleave: repeats is on {repeats.device} but the tensor is on {x.device}")
+        if repeats._data.dtype.kind not in "iu" or repeats._data.ndim > 1:
+            raise TypeError(f"repeat_interleave: repeats must be an int or a 0-d/1-d integer tensor, got dtype "
+                            f"{repeats.dtype.name} and shape {tuple(repeats.shape)}")
+        # the counts on the host (one explicit copy, as PyTorch syncs here too): their sum is the size
+        counts = x._backend.to_host(repeats._data)
+        if counts.ndim == 1 and counts.shape[0] != n:
+            raise ValueError(f"repeat_interleave: repeats has {counts.shape[0]} counts but dimension {axis} has "
+                             f"{n} entries")
+        if counts.size and int(counts.min()) < 0:
+            raise ValueError("repeat_interleave: repeats must be non-negative")
+        counts = counts.tolist() if counts.ndim else int(counts)
+    elif isinstance(repeats, numbers.Integral) and not isinstance(repeats, bool):
+        if repeats < 0:
+            raise ValueError(f"repeat_interleave: repeats must be non-negative, got {repeats}")
+        counts = int(repeats)
+    else:
+        raise TypeError(f"repeat_interleave: repeats must be an int or an integer tensor, got {repeats!r}")
+    positions = xp.repeat(xp.arange(n, dtype=dtypes.int64), counts)
+    if x._data.ndim == 0:
+        x = reshape(x, (1,))
+    return index_select(x, axis, make_tensor(positions, x._backend))
+
+
+def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values of ``x`` (flattened), in ascending order; with ``return_inverse`` also where
+    each entry of ``x`` went (x's shape), with ``return_counts`` how often each value occurs. No
+    gradient (as in PyTorch)."""
+    x = as_tensor(x)
+    if dim is not None:
+        raise NotImplementedError(f"unique: dim={dim!r} (unique slices) is not supported; unique works on the "
+                                  f"flattened tensor")
+    xp, backend = x._backend.xp, x._backend
+    values, inverse, counts = xp.unique(x._data.reshape(-1), return_inverse=True, return_counts=True)
+    out = [make_tensor(values, backend)]
+    if return_inverse:
+        out.append(_index_tensor(inverse.reshape(x._data.shape), backend))
+    if return_counts:
+        out.append(_index_tensor(counts, backend))
+    return out[0] if len(out) == 1 else tuple(out)

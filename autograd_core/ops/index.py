@@ -288,3 +288,88 @@ def masked_fill(x, mask, value):
     if kind != "f":  # an integer or bool tensor keeps its dtype: the value is converted to it
         value = bool(value) if kind == "b" else int(value)
     return MaskedFill.apply(x, mask=mask._data, value=value)
+
+
+# --- scatter -------------------------------------------------------------------------------------
+class Scatter(Function):
+    """y = x with src written at ``idx`` (``add``: added there, duplicates accumulating);
+    dL/dx = dL/dy (``add``) or dL/dy with 0 at ``idx`` (a plain write hides what was there);
+    dL/dsrc = dL/dy read at ``idx`` (a gather)"""
+
+    def forward(self, x, src, idx, add):
+        self.idx, self.add = idx, add
+        y = x.copy()
+        if add:
+            self.backend.scatter_add(y, idx, src)
+        else:
+            y[idx] = src
+        return y
+
+    def backward(self, gy):
+        gx = gsrc = None
+        if self._next[0] is not None:
+            gx = gy if self.add else Scatter.apply(gy, gy.new_zeros(()).expand(*self.idx[0].shape), idx=self.idx,
+                                                   add=False)
+        if self._next[1] is not None:
+            gsrc = GetItem.apply(gy, idx=self.idx, scatter=True)
+        return gx, gsrc
+
+
+def _scatter_index(x, dim, index, src, what):
+    """(the full index tuple, src as a tensor of index's shape) for scatter along ``dim``."""
+    shape = x._data.shape
+    nd = len(shape)
+    axis = wrap_dim(dim, nd, what)
+    idx = _int_index(index, x, what)
+    if idx.ndim != nd:
+        raise ValueError(f"{what}: index (shape {tuple(idx.shape)}) must have as many dimensions as the tensor "
+                         f"(shape {tuple(shape)})")
+    if isinstance(src, Tensor):
+        if src._backend is not x._backend:
+            raise RuntimeError(f"{what}: src is on {src.device} but the tensor is on {x.device}")
+        if src._data.ndim != nd:
+            raise ValueError(f"{what}: src (shape {tuple(src.shape)}) must have as many dimensions as the tensor "
+                             f"(shape {tuple(shape)})")
+        for d in range(nd):
+            if idx.shape[d] > src._data.shape[d] or (d != axis and idx.shape[d] > shape[d]):
+                raise ValueError(f"{what}: index has shape {tuple(idx.shape)}, larger than src {tuple(src.shape)} "
+                                 f"or (outside dim {axis}) the tensor {tuple(shape)} in dimension {d}")
+        if src._data.dtype != x._data.dtype:
+            src = src.to(dtype=x.dtype)
+        if tuple(src._data.shape) != tuple(idx.shape):
+            src = getitem(src, tuple(slice(0, n) for n in idx.shape))
+    elif is_scalar(src):
+        for d in range(nd):
+            if d != axis and idx.shape[d] > shape[d]:
+                raise ValueError(f"{what}: index has shape {tuple(idx.shape)}, larger than the tensor {tuple(shape)} "
+                                 f"in dimension {d} (dim is {axis})")
+        src = make_tensor(x._backend.xp.full(idx.shape, src, dtype=x._data.dtype), x._backend)
+    else:
+        raise TypeError(f"{what}: src must be a tensor or a number, got {type(src).__name__}")
+    if idx.size:
+        _check_range(idx, axis, shape, what, negative=False)
+    xp = x._backend.xp
+    ix = tuple(idx if d == axis else xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+               for d, n in enumerate(idx.shape))
+    ix = tuple(xp.broadcast_to(a, idx.shape) for a in ix)
+    return ix, src
+
+
+def scatter(x, dim, index, src=None, value=None, reduce=None):
+    """``x`` with ``src[i][j][k]`` written at ``[index[i][j][k]][j][k]`` (dim 0; likewise for other dims),
+    as torch.scatter; ``src`` may be a number (or given as ``value``). With ``reduce="add"`` the
+    entries are added instead (as ``scatter_add``). Where ``index`` repeats a position, which write
+    wins is unspecified (as in PyTorch)."""
+    if src is None:
+        src = value
+    if reduce not in (None, "add"):
+        raise ValueError(f"scatter: reduce must be None or 'add', got {reduce!r}")
+    ix, src = _scatter_index(x, dim, index, src, "scatter")
+    return Scatter.apply(x, src, idx=ix, add=reduce == "add")
+
+
+def scatter_add(x, dim, index, src):
+    """``x`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` (dim 0; likewise for other dims);
+    repeated positions accumulate. The gradient reaches x unchanged and src as a gather."""
+    ix, src = _scatter_index(x, dim, index, src, "scatter_add")
+    return Scatter.apply(x, src, idx=ix, add=True)

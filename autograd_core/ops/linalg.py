@@ -100,6 +100,19 @@ def matmul(a, b):
     return MatMul.apply(a, b)
 
 
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta input + alpha (mat1 @ mat2), mat1 and mat2 2-D, input broadcast to the product's shape."""
+    mat1, mat2 = _operands(mat1, mat2, "addmm")
+    if mat1._data.ndim != 2 or mat2._data.ndim != 2:
+        raise ValueError(f"addmm: mat1 and mat2 must be 2-D, got shapes {tuple(mat1.shape)} and {tuple(mat2.shape)}")
+    prod = matmul(mat1, mat2)
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:  # as PyTorch: input is ignored (NaN or inf in it do not propagate)
+        return prod
+    return prod + (input if beta == 1 else input * beta)
+
+
 def mm(a, b):
     """Product of two matrices (2-D only; see ``matmul`` for other shapes)."""
     a, b = _operands(a, b, "mm")
