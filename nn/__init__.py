@@ -6,7 +6,7 @@
 """
 
 from . import functional, init
-from .activation import GELU, Cos, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .activation import ELU, GELU, Cos, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout, Dropout2d
@@ -16,13 +16,17 @@ from .loss import (
                    BCEWithLogitsLoss,
                    CrossEntropyLoss,
                    HingeEmbeddingLoss,
+                   HuberLoss,
+                   KLDivLoss,
                    L1Loss,
                    MSELoss,
                    MultiMarginLoss,
                    NLLLoss,
+                   SmoothL1Loss,
                    SoftMarginLoss,
 )
 from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .sparse import Embedding

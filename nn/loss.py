@@ -26,13 +26,16 @@ def _legacy_reduction(size_average, reduce):
 
 
 class _Loss(Module):
+    _reductions = _REDUCTIONS
+
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
             reduction = _legacy_reduction(size_average, reduce)
-        if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: {reduction!r} is not a valid value for reduction; use 'none', "
-                             f"'mean' or 'sum'")
+        if not isinstance(reduction, str) or reduction not in self._reductions:
+            allowed = ", ".join(repr(r) for r in self._reductions[:-1]) + f" or {self._reductions[-1]!r}"
+            raise ValueError(f"{type(self).__name__}: {reduction!r} is not a valid value for reduction; use "
+                             f"{allowed}")
         self.reduction = reduction
 
 
@@ -81,6 +84,43 @@ class L1Loss(_Loss):
 
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """The smooth L1 loss: l = 0.5 (x - y)^2 / beta where |x - y| < beta, |x - y| - 0.5 beta elsewhere."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """The Huber loss: l = 0.5 (x - y)^2 where |x - y| < delta, delta (|x - y| - 0.5 delta) elsewhere."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """The Kullback-Leibler divergence l = y (log y - x) for log-probabilities x and probabilities y
+    (``log_target=True``: y given as log-probabilities). ``reduction="batchmean"`` divides the sum by the
+    batch size: the KL divergence per sample."""
+
+    _reductions = ("none", "batchmean", "sum", "mean")
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class BCELoss(_WeightedLoss):

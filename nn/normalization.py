@@ -1,16 +1,18 @@
-"""BatchNorm1d and BatchNorm2d: batch normalization with learnable gamma, beta and running statistics.
+"""BatchNorm1d and BatchNorm2d: batch normalization with learnable gamma, beta and running statistics;
+LayerNorm: per-sample normalization over the trailing dimensions.
 
     mu_B = 1/m sum_i x_i,  sigma_B^2 = 1/m sum_i (x_i - mu_B)^2,
     x_hat = (x - mu_B) / sqrt(sigma_B^2 + eps),  y = gamma x_hat + beta      (per channel)
 
 Training mode uses the batch statistics and updates the running ones; evaluation mode uses the
-running statistics (see ``nn.functional.batch_norm``).
+running statistics (see ``nn.functional.batch_norm``). LayerNorm normalizes each sample over its
+last dimensions with that sample's own statistics, the same in training and evaluation.
 """
 
 import autograd_core as ag
 
 from . import init
-from .functional.normalization import batch_norm
+from .functional.normalization import _shape_tuple, batch_norm, layer_norm
 from .module import Module
 from .parameter import Parameter
 
@@ -107,3 +109,43 @@ class BatchNorm2d(_BatchNorm):
     """Batch norm over the C channels of an (N, C, H, W) input (statistics over N, H and W)."""
 
     _ranks = (4,)
+
+
+class LayerNorm(Module):
+    """Layer normalization over the last len(normalized_shape) dimensions D, per sample:
+
+        y = (x - mu) / sqrt(sigma^2 + eps) * gamma + beta,   mu, sigma^2 = mean and biased variance over D
+
+    ``normalized_shape``: an int (the last dimension) or a shape (the trailing dimensions). With
+    ``elementwise_affine`` (the default) gamma (``weight``, initialised to 1) and beta (``bias``, 0) are
+    learnable and have shape ``normalized_shape``; ``bias=False`` keeps gamma only. No running statistics.
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = _shape_tuple(normalized_shape, "LayerNorm")
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ag.empty(self.normalized_shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(ag.empty(self.normalized_shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")

@@ -1,5 +1,5 @@
-"""Activations g(h), the lecture's x = g(h): relu, leaky_relu, sigmoid, tanh, softplus, gelu, cos,
-softmax, log_softmax. Each is the engine's op (with its gradient g'(h)) under PyTorch's name."""
+"""Activations g(h), the lecture's x = g(h): relu, leaky_relu, sigmoid, tanh, softplus, gelu, silu, elu,
+cos, softmax, log_softmax. Each is the engine's op (with its gradient g'(h)) under PyTorch's name."""
 
 import math
 
@@ -10,6 +10,13 @@ from autograd_core import Tensor
 def _tensor(x, what):
     if not isinstance(x, Tensor):
         raise TypeError(f"{what}: expected a Tensor, got {type(x).__name__}")
+    return x
+
+
+def _float_tensor(x, what):
+    _tensor(x, what)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{what}: expected a floating-point input, got dtype {x.dtype.name}")
     return x
 
 
@@ -50,6 +57,27 @@ def gelu(input, approximate="none"):
         inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
         return x * (inner.tanh() + 1.0) * 0.5
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input, inplace=False):
+    """The sigmoid-weighted linear unit (swish): g(h) = h sigmoid(h);  g'(h) = s (1 + h (1 - s)), s = sigmoid(h).
+
+    Built from differentiable ops, so it has gradients of every order. ``inplace`` is accepted for
+    PyTorch's signature; the result is a new tensor, as with ``relu``.
+    """
+    x = _float_tensor(input, "silu")
+    return x * ag.sigmoid(x)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """The exponential linear unit: g(h) = h for h > 0, alpha (exp(h) - 1) for h <= 0;
+    g'(h) = 1 for h > 0, alpha exp(h) for h <= 0 (so g'(0) = alpha, as PyTorch).
+
+    exp is taken of min(h, 0) only, so a large positive h cannot overflow into the unused branch.
+    """
+    x = _float_tensor(input, "elu")
+    neg = ag.expm1(ag.clamp(x, max=0.0)) * alpha
+    return ag.where(x > 0, x, neg)
 
 
 def cos(input):
