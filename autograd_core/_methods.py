@@ -5,6 +5,7 @@ Tensor without a cycle.
 """
 
 from . import dlpack, factories, inplace, ops
+from .ops._util import wrap_dim
 from .tensor import Tensor
 
 
@@ -80,6 +81,13 @@ METHODS = {
     "trunc": ops.trunc, "fix": ops.fix, "frac": ops.frac, "nan_to_num": ops.nan_to_num,
     "swapaxes": ops.transpose, "swapdims": ops.transpose, "repeat_interleave": ops.repeat_interleave,
     "unique": ops.unique,
+    # more functions
+    "addcmul": ops.addcmul, "addcdiv": ops.addcdiv, "baddbmm": ops.baddbmm, "logit": ops.logit,
+    "xlogy": ops.xlogy, "hypot": ops.hypot, "logaddexp": ops.logaddexp, "fmod": ops.fmod,
+    "clamp_min": ops.clamp_min, "clamp_max": ops.clamp_max, "var_mean": ops.var_mean, "std_mean": ops.std_mean,
+    "kthvalue": ops.kthvalue, "median": ops.median, "diff": ops.diff, "trace": ops.trace, "kron": ops.kron,
+    "index_add": ops.index_add, "masked_select": ops.masked_select, "take": ops.take, "isclose": ops.isclose,
+    "bitwise_and": ops.bitwise_and, "bitwise_or": ops.bitwise_or, "bitwise_xor": ops.bitwise_xor,
     # layout
     "contiguous": ops.contiguous, "is_contiguous": ops.is_contiguous,
 }
@@ -98,7 +106,9 @@ OPERATORS = {
     "__pos__": lambda x: x, "__abs__": ops.abs, "__invert__": ops.bitwise_not,
     "__eq__": _operator(ops.eq), "__ne__": _operator(ops.ne),
     "__lt__": ops.lt, "__le__": ops.le, "__gt__": ops.gt, "__ge__": ops.ge,
-    "__and__": ops.logical_and, "__or__": ops.logical_or, "__xor__": ops.logical_xor,
+    "__and__": ops.bitwise_and, "__or__": ops.bitwise_or, "__xor__": ops.bitwise_xor,
+    "__rand__": _reflected(ops.bitwise_and), "__ror__": _reflected(ops.bitwise_or),
+    "__rxor__": _reflected(ops.bitwise_xor),
     "__getitem__": ops.getitem,
 }
 
@@ -145,6 +155,30 @@ def _type_as(self, other):
     return self.to(dtype=other.dtype)
 
 
+def _stride(self, dim=None):
+    """The step in elements between neighbours along each dim (or along ``dim``), as PyTorch's stride()."""
+    item = self._data.itemsize
+    steps = tuple(s // item for s in self._data.strides)
+    if dim is None:
+        return steps
+    return steps[wrap_dim(dim, self._data.ndim, "stride")] if self._data.ndim else steps[dim]
+
+
+def _is_floating_point(self):
+    """True for float16/32/64 tensors."""
+    return self._data.dtype.kind == "f"
+
+
+def _is_complex(self):
+    """False: complex tensors are not supported."""
+    return self._data.dtype.kind == "c"
+
+
+def _ravel(self):
+    """The tensor flattened to 1-d (``reshape(-1)``)."""
+    return ops.reshape(self, (-1,))
+
+
 def _nelement(self):
     """The number of elements (``numel``)."""
     return self.numel()
@@ -153,7 +187,8 @@ def _nelement(self):
 EXTRA = {"__dlpack__": dlpack.tensor_dlpack, "__dlpack_device__": dlpack.tensor_dlpack_device, "where": _where,
          "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones), "new_empty": _new(factories.empty),
          "new_full": _new_full, "new_tensor": _new_tensor, "view_as": _view_as, "reshape_as": _reshape_as,
-         "type_as": _type_as, "nelement": _nelement}
+         "type_as": _type_as, "nelement": _nelement, "stride": _stride, "is_floating_point": _is_floating_point,
+         "is_complex": _is_complex, "ravel": _ravel}
 
 
 def attach():
@@ -167,5 +202,8 @@ def attach():
         setattr(Tensor, name, fn)
     for name, fn in inplace.METHODS.items():
         setattr(Tensor, name, fn)
+    for name, fn in inplace.inplace_versions(ops).items():
+        if name not in inplace.METHODS:
+            setattr(Tensor, name, fn)
     for name, fn in PROPERTIES.items():
         setattr(Tensor, name, property(fn, doc=fn.__doc__))

@@ -171,6 +171,53 @@ def normal_(self, mean=0.0, std=1.0):
     return self
 
 
+def _inplace_version(name, fn):
+    """``x.name(*args)``: ``fn(x, *args)`` written into x, with the in-place rules. An operand that needs a
+    gradient raises (an in-place update records no graph here; use the out-of-place form)."""
+
+    def method(self, *args, **kwargs):
+        self._check_inplace(name)
+        if STATE.grad_enabled:
+            for a in list(args) + list(kwargs.values()):
+                if isinstance(a, Tensor) and a.requires_grad:
+                    raise RuntimeError(f"{name}: an operand requires grad, and in-place updates record no graph; "
+                                       f"use the out-of-place {name[:-1]} (or update under no_grad)")
+        from .grad_mode import no_grad
+
+        with no_grad():
+            out = fn(self, *args, **kwargs)
+        data = out._data
+        if data.dtype.kind == "f" and self._data.dtype.kind != "f":
+            raise TypeError(f"{name}: the result has dtype {data.dtype.name}, which can't be stored in place in the "
+                            f"{self.dtype.name} tensor; use the out-of-place {name[:-1]}")
+        if tuple(data.shape) != tuple(self._data.shape):
+            raise ValueError(f"{name}: the result has shape {tuple(data.shape)}, which can't be stored in place in "
+                             f"the tensor of shape {tuple(self.shape)}; use the out-of-place {name[:-1]}")
+        self._data[...] = data
+        return self
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"The in-place form of ``{name[:-1]}``: the result is written into this tensor, which is returned."
+    return method
+
+
+def inplace_versions(ops):
+    """The in-place methods (``exp_``, ``clamp_min_``, ``addcmul_``, ...) made from the ops of ``ops``."""
+    names = ("relu", "sigmoid", "tanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "abs",
+             "neg", "pow", "sin", "cos", "tan", "sinh", "cosh", "asin", "acos", "atan", "reciprocal", "square",
+             "sign", "floor", "ceil", "round", "trunc", "frac", "remainder", "fmod", "lerp", "addcmul", "addcdiv",
+             "clamp_min", "clamp_max", "nan_to_num", "index_add")
+    out = {}
+    for n in names:
+        fn = getattr(ops, n, None)
+        if fn is not None:
+            out[n + "_"] = _inplace_version(n + "_", fn)
+    out["clip_"] = clamp_
+    out["negative_"] = out["neg_"]
+    out["absolute_"] = out["abs_"]
+    return out
+
+
 METHODS = {fn.__name__: fn for fn in (
     _check_inplace, _operand, _update, __setitem__, copy_, zero_, fill_, add_, sub_, mul_, div_, clamp_, uniform_,
     masked_fill_, scatter_, scatter_add_,

@@ -52,8 +52,31 @@ ge = _make("Ge", "greater_equal")
 logical_and = _make("LogicalAnd", "logical_and")
 logical_or = _make("LogicalOr", "logical_or")
 logical_xor = _make("LogicalXor", "logical_xor")
+_bitwise_and = _make("BitwiseAnd", "bitwise_and")
+_bitwise_or = _make("BitwiseOr", "bitwise_or")
+_bitwise_xor = _make("BitwiseXor", "bitwise_xor")
+
+
+def _bitwise(op, symbol, base):
+    def bitwise(a, b):
+        for t in (a, b):
+            kind = t._data.dtype.kind if isinstance(t, Tensor) else ("f" if isinstance(t, float) else "i")
+            if kind not in "biu":
+                what = t.dtype.name if isinstance(t, Tensor) else f"the number {t!r}"
+                raise TypeError(f"{symbol} ({op}) is only defined for bool and integer tensors, got {what}")
+        return base(a, b)
+
+    bitwise.__name__ = bitwise.__qualname__ = op
+    bitwise.__doc__ = f"``a {symbol} b``: logical for bool tensors, bitwise for integers (no gradient)."
+    return bitwise
+
+
+bitwise_and = _bitwise("bitwise_and", "&", _bitwise_and)
+bitwise_or = _bitwise("bitwise_or", "|", _bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", "^", _bitwise_xor)
 _MIRROR = {"equal": eq, "not_equal": ne, "less": gt, "less_equal": ge, "greater": lt, "greater_equal": le,
-           "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor}
+           "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+           "bitwise_and": _bitwise_and, "bitwise_or": _bitwise_or, "bitwise_xor": _bitwise_xor}
 for _f, _n in ((eq, "eq"), (ne, "ne"), (lt, "lt"), (le, "le"), (gt, "gt"), (ge, "ge")):
     _f.__name__ = _n
 
@@ -69,6 +92,24 @@ class LogicalNot(Function):
 
 def logical_not(x):
     return LogicalNot.apply(x)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol |b| elementwise (a bool tensor), as torch.isclose: infinities are close
+    only to themselves, and NaN to NaN only with ``equal_nan``."""
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    if not isinstance(b, Tensor):
+        b = as_tensor(b, a)
+    a, b = promote(a, b, "isclose")
+    return _IsClose.apply(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+class _IsClose(Function):
+    differentiable = False
+
+    def forward(self, a, b, rtol, atol, equal_nan):
+        return self.backend.xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def bitwise_not(x):
