@@ -464,7 +464,21 @@ ARRANGE = {
                                                                                  return_counts=True)],
                                  [A34, numpy.array([1, 0, 2, 1])]),
 }
-FAMILIES = {**ARITH, **UNARY, **COMPARE, **REDUCE, **SHAPE, **JOIN, **INDEX, **MATMUL, **ARRANGE}
+MORE = {
+    "pointwise_more": (lambda a, b, p: [a.addcmul(a, b, value=0.5), a.addcdiv(b, p), p.logit(), p.logit(eps=0.2),
+                                         a.xlogy(p), a.hypot(b), a.logaddexp(b), a.fmod(p), a.clamp_min(0.1),
+                                         a.clamp_max(-0.1)], [A34, B14, pos(3, 4) / 3.0]),
+    "stats_order": (lambda x: [ag.var_mean(x, 1), ag.std_mean(x, (0, 2)), x.median(), x.median(1), x.kthvalue(2, 0),
+                               x.diff(), x.diff(n=2, dim=1)], [C234]),
+    "linalg_more": (lambda a, b, c, d, e: [a[0].trace(), ag.tensordot(a, b, dims=([1, 2], [0, 1])), a[0].kron(c),
+                                           ag.baddbmm(e, a, d, beta=0.5, alpha=2.0)],
+                    [C234, r(3, 4, 2, seed=1), r(2, 2, seed=2), r(2, 4, 2, seed=3), r(2, 3, 2, seed=4)]),
+    "index_more": (lambda x, m: [x.index_add(0, ag.tensor([0, 2, 0], device=x.device), x[:3]), x.masked_select(m),
+                                 x.take(ag.tensor([[0, 5], [11, 5]], device=x.device))], [IDX, IDX > 0]),
+    "isclose_bitwise": (lambda a, i: [ag.isclose(a, a + 1e-9), i & 3, i | i, 5 ^ i, (a > 0) & (a < 1)],
+                        [A34, ints(9, 3, 4)]),
+}
+FAMILIES = {**ARITH, **UNARY, **COMPARE, **REDUCE, **SHAPE, **JOIN, **INDEX, **MATMUL, **ARRANGE, **MORE}
 
 
 @pytest.mark.parametrize("name", list(FAMILIES))
