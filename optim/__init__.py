@@ -25,13 +25,20 @@ from .adam import Adam, AdamW
 from .clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm
 from .early_stopping import EarlyStopping
 from .lr_scheduler import (
+                           ChainedScheduler,
+                           ConstantLR,
                            CosineAnnealingLR,
+                           CosineAnnealingWarmRestarts,
+                           CyclicLR,
                            ExponentialLR,
                            LambdaLR,
                            LinearLR,
                            LRScheduler,
                            MultiStepLR,
+                           OneCycleLR,
+                           PolynomialLR,
                            ReduceLROnPlateau,
+                           SequentialLR,
                            StepLR,
 )
 from .nadam import NAdam
@@ -42,5 +49,7 @@ from .sgd import SGD
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam",
     "lr_scheduler", "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-    "LinearLR", "ReduceLROnPlateau", "EarlyStopping", "clip_grad_norm_", "clip_grad_value_", "get_total_norm",
+    "LinearLR", "ReduceLROnPlateau", "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+    "OneCycleLR", "SequentialLR", "ChainedScheduler", "EarlyStopping", "clip_grad_norm_", "clip_grad_value_",
+    "get_total_norm",
 ]

@@ -17,16 +17,15 @@ closed form where there is one. ``get_last_lr()`` returns the learning rates the
 
 import copy
 import math
-import types
-import warnings
 from bisect import bisect_right
 from collections import Counter
 
-from .lr_scheduler_base import EPOCH_DEPRECATION_WARNING, LRScheduler, _check_int, _check_real
+from .lr_scheduler_base import LRScheduler, _check_int, _check_real, _is_plain_function
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
-           "ReduceLROnPlateau"]
+           "ReduceLROnPlateau", "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
+           "SequentialLR", "ChainedScheduler"]
 
 
 class LambdaLR(LRScheduler):
@@ -71,11 +70,6 @@ class LambdaLR(LRScheduler):
         for fn, saved in zip(self.lr_lambdas, lambdas):
             if saved is not None:
                 fn.__dict__.update(copy.deepcopy(saved))
-
-
-def _is_plain_function(fn):
-    return isinstance(fn, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)) or not hasattr(
-        fn, "__dict__")
 
 
 class StepLR(LRScheduler):
@@ -241,121 +235,72 @@ class LinearLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
 
-class ReduceLROnPlateau(LRScheduler):
-    """Reduce the learning rate when a metric has stopped improving: ``step(metric)`` after each validation.
+class ConstantLR(LRScheduler):
+    """Scale the learning rate by a constant ``factor`` until epoch ``total_iters``, then restore it:
+    lr_t = lr_0 factor for t < total_iters, lr_t = lr_0 from t = total_iters on (a constant warm-up).
 
-    After more than ``patience`` epochs without an improvement, lr <- max(lr * factor, min_lr) (a change
-    smaller than ``eps`` is skipped), then ``cooldown`` epochs pass before bad epochs count again.
-    An improvement is a < best (1 - threshold) (mode min, threshold_mode rel), a < best - threshold (min,
-    abs), a > best (1 + threshold) (max, rel) or a > best + threshold (max, abs). A NaN metric is never an
-    improvement.
+    Chainable form: at epoch 0, lr <- lr factor; at epoch ``total_iters``, lr <- lr (1 / factor); otherwise
+    the learning rate is left as it is (so other schedulers may change it meanwhile).
 
     Args:
         optimizer (Optimizer): the optimizer.
-        mode (str): "min" (default; e.g. a loss) or "max" (e.g. an accuracy).
-        factor (float): the reduction factor, in [0, 1) (default 0.1).
-        patience (int): bad epochs tolerated before reducing (>= 0, default 10).
-        threshold (float): the significance threshold (>= 0, default 1e-4).
-        threshold_mode (str): "rel" (default) or "abs".
-        cooldown (int): epochs to wait after a reduction (>= 0, default 0).
-        min_lr (float or list): a lower bound on the learning rate, or one per group (>= 0, default 0).
-        eps (float): the smallest change applied (>= 0, default 1e-8).
+        factor (float): the factor, in (0, 1] (default 1/3).
+        total_iters (int): the epochs the factor applies for (>= 1, default 5).
+        last_epoch (int): default -1.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0, eps=1e-8):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        _check_real("factor", factor, lambda f: 0.0 <= f < 1.0, "in [0, 1)")
-        _check_int("patience", patience, 0)
-        _check_int("cooldown", cooldown, 0)
-        _check_real("eps", eps, lambda e: e >= 0, ">= 0")
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        _check_real("factor", factor, lambda f: 0 < f <= 1, "in (0, 1]")
+        _check_int("total_iters", total_iters, 1)
         self.factor = factor
-        self.optimizer = optimizer
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}")
-            for m in min_lr:
-                _check_real("min_lr", m, lambda v: v >= 0, ">= 0")
-            self.default_min_lr = None
-            self.min_lrs = list(min_lr)
-        else:
-            _check_real("min_lr", min_lr, lambda v: v >= 0, ">= 0")
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * len(optimizer.param_groups)
-        self.patience = patience
-        self.cooldown = cooldown
-        self.eps = eps
-        self.last_epoch = 0
-        self._last_lr = self._current_lrs()
-        self._init_is_better(mode=mode, threshold=threshold, threshold_mode=threshold_mode)
-        self._reset()
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
 
-    def _reset(self):
-        self.best = self.mode_worse
-        self.cooldown_counter = 0
-        self.num_bad_epochs = 0
-
-    def step(self, metrics, epoch=None):
-        """Record one value of the monitored metric (a number or a one-element tensor)."""
-        current = float(metrics)
-        if epoch is None:
-            epoch = self.last_epoch + 1
-        else:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self.last_epoch = epoch
-        if self._is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0  # bad epochs in the cooldown do not count
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = self._current_lrs()
-
-    def _reduce_lr(self):
+    def get_lr(self):
         groups = self.optimizer.param_groups
-        if len(groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise RuntimeError(f"The number of param groups in the optimizer ({len(groups)}) differs from when "
-                                   f"ReduceLROnPlateau was initialized ({len(self.min_lrs)}); set its min_lrs to "
-                                   f"one value per group")
-            self.min_lrs = [self.default_min_lr] * len(groups)
-        for i, group in enumerate(groups):
-            old_lr = float(group["lr"])
-            new_lr = max(old_lr * self.factor, self.min_lrs[i])
-            if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+        if self.last_epoch == 0:
+            return [group["lr"] * self.factor for group in groups]
+        if self.last_epoch == self.total_iters:
+            return [group["lr"] * (1.0 / self.factor) for group in groups]
+        return self._current_lrs()
 
-    @property
-    def in_cooldown(self):
-        return self.cooldown_counter > 0
+    def _get_closed_form_lr(self):
+        done = self.last_epoch >= self.total_iters
+        return [base_lr * (self.factor + done * (1 - self.factor)) for base_lr in self.base_lrs]
 
-    def _is_better(self, a, best):
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        if self.mode == "min" and self.threshold_mode == "abs":
-            return a < best - self.threshold
-        if self.mode == "max" and self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
 
-    def _init_is_better(self, mode, threshold, threshold_mode):
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode!r} is unknown! Use 'min' or 'max'")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode!r} is unknown! Use 'rel' or 'abs'")
-        _check_real("threshold", threshold, lambda t: t >= 0, ">= 0")
-        self.mode_worse = math.inf if mode == "min" else -math.inf
-        self.mode = mode
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
+class PolynomialLR(LRScheduler):
+    """Decay the learning rate polynomially to zero over ``total_iters`` epochs, then keep it at zero:
+    lr_t = lr_0 (1 - min(t, total_iters) / total_iters)^power.
 
-    def load_state_dict(self, state_dict):
-        super().load_state_dict(state_dict)
-        self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
+    Chainable form: lr_t = lr_{t-1} ((1 - t / T) / (1 - (t - 1) / T))^power for 1 <= t <= T = total_iters.
+
+    Args:
+        optimizer (Optimizer): the optimizer.
+        total_iters (int): the epochs of the decay (>= 1, default 5).
+        power (float): the power of the polynomial (>= 0, default 1: linear).
+        last_epoch (int): default -1.
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        _check_int("total_iters", total_iters, 1)
+        _check_real("power", power, lambda p: 0 <= p < math.inf, ">= 0 and finite")
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        t, T = self.last_epoch, self.total_iters
+        if self._is_initial or t > T:
+            return self._current_lrs()
+        ratio = ((1.0 - t / T) / (1.0 - (t - 1) / T)) ** self.power
+        return [group["lr"] * ratio for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        T = self.total_iters
+        return [base_lr * (1.0 - min(T, self.last_epoch) / T) ** self.power for base_lr in self.base_lrs]
+
+
+# the cyclic schedulers and the ones that follow a metric or other schedulers live in their own modules
+from .lr_scheduler_compose import ChainedScheduler, ReduceLROnPlateau, SequentialLR  # noqa: E402
+from .lr_scheduler_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: E402

@@ -2,6 +2,7 @@
 
 import copy
 import numbers
+import types
 import warnings
 
 from .optimizer import Optimizer
@@ -23,6 +24,12 @@ def _check_int(name, value, low):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r:.60}")
     if value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
+
+
+def _is_plain_function(fn):
+    """True for a function or method (saved by reference), False for a callable object with state."""
+    return isinstance(fn, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)) or not hasattr(
+        fn, "__dict__")
 
 
 def _check_real(name, value, ok, requirement):
