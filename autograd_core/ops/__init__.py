@@ -4,31 +4,24 @@
 from .arith import add, div, floor_divide, mul, neg, pow, remainder, sub
 from .arrange import (
                       argsort,
-                      ceil,
                       contiguous,
                       count_nonzero,
                       cumsum,
                       diag,
                       diagonal,
-                      fix,
                       flip,
                       fliplr,
                       flipud,
-                      floor,
-                      frac,
                       is_contiguous,
                       meshgrid,
-                      nan_to_num,
                       narrow,
                       nonzero,
                       repeat_interleave,
                       roll,
-                      round,
                       sort,
                       topk,
                       tril,
                       triu,
-                      trunc,
                       unique,
 )
 from .compare import (
@@ -99,6 +92,7 @@ from .reduce import (
                       sum,
                       var,
 )
+from .rounding import ceil, fix, floor, frac, nan_to_num, round, trunc
 from .shape import (
                       T,
                       broadcast_to,
@@ -117,8 +111,7 @@ from .shape import (
                       unsqueeze,
                       view,
 )
-from .unary import (
-                      abs,
+from .trig import (
                       acos,
                       acosh,
                       arccos,
@@ -133,20 +126,24 @@ from .unary import (
                       atan,
                       atan2,
                       atanh,
+                      cosh,
+                      exp2,
+                      lerp,
+                      log2,
+                      log10,
+                      sinh,
+)
+from .unary import (
+                      abs,
                       clamp,
                       clip,
                       cos,
-                      cosh,
                       erf,
                       exp,
-                      exp2,
                       expm1,
                       leaky_relu,
-                      lerp,
                       log,
                       log1p,
-                      log2,
-                      log10,
                       maximum,
                       minimum,
                       reciprocal,
@@ -155,7 +152,6 @@ from .unary import (
                       sigmoid,
                       sign,
                       sin,
-                      sinh,
                       softplus,
                       sqrt,
                       square,

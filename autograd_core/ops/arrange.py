@@ -1,6 +1,6 @@
-"""Ops that reorder, select or round entries: flip, roll, cumsum, sort, argsort, topk, tril, triu,
-diagonal, diag, narrow, nonzero, count_nonzero, round, floor, ceil, trunc, frac, nan_to_num,
-contiguous, meshgrid.
+"""Ops that reorder or select entries: flip, roll, cumsum, sort, argsort, topk, tril, triu, diagonal,
+diag, narrow, nonzero, count_nonzero, contiguous, meshgrid, repeat_interleave, unique (rounding and
+nan_to_num are in ``rounding``).
 
 Each gradient is the same kind of map run backwards:
 
@@ -10,8 +10,7 @@ Each gradient is the same kind of map run backwards:
     sort, topk: values = gather(x, dim, indices), so dL/dx is dL/dvalues scattered back to indices
     tril, triu: the same mask on dL/dy
     diagonal, diag, narrow: reads (or a write) at fixed positions: getitem and its scatter
-    round, floor, ceil, trunc: dL/dx = 0 (piecewise constant, as PyTorch defines it); frac = x - trunc(x)
-    nan_to_num: dL/dx = dL/dy where x is finite, 0 where it was replaced
+    repeat_interleave: an index_select, so dL/dx sums the copies
 
 so every op here has gradients of every order (each backward is built from differentiable ops).
 """
@@ -300,68 +299,6 @@ def count_nonzero(x, dim=None):
         dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
         axis = tuple(wrap_dim(d, x._data.ndim, "count_nonzero") for d in dims)
     return _index_tensor(x._backend.xp.asarray(x._backend.xp.count_nonzero(x._data, axis=axis)), x._backend)
-
-
-# --- rounding ------------------------------------------------------------------------------------
-class Rounding(Function):
-    """y = round / floor / ceil / trunc of x;  dL/dx = 0 (the functions are flat between their jumps)"""
-
-    def forward(self, x, how, decimals):
-        xp = self.backend.xp
-        if how == "round":
-            return xp.round(x, decimals)
-        return getattr(xp, how)(x)
-
-    def backward(self, gy):
-        return gy * 0.0
-
-
-def _rounding(how, doc):
-    def op(x, decimals=0):
-        x = as_tensor(x)
-        if x._data.dtype.kind in "biu" and not (how == "round" and decimals < 0):
-            return x  # integers are their own floor, ceil, trunc and round (PyTorch returns them as they are)
-        return Rounding.apply(x, how=how, decimals=int(decimals))
-
-    op.__name__ = op.__qualname__ = how
-    op.__doc__ = doc
-    return op
-
-
-round = _rounding("round", "Round to the nearest integer (or to ``decimals`` places; halves to even, as PyTorch "
-                           "does); zero gradient.")
-floor = _rounding("floor", "The largest integer <= x, elementwise (zero gradient).")
-ceil = _rounding("ceil", "The smallest integer >= x, elementwise (zero gradient).")
-trunc = _rounding("trunc", "x rounded towards zero, elementwise (zero gradient).")
-fix = trunc
-
-
-def frac(x):
-    """x - trunc(x): the fractional part, with the sign of x;  dL/dx = dL/dy."""
-    return x - trunc(x)
-
-
-class NanToNum(Function):
-    """y = x with NaN, +inf and -inf replaced by given numbers;  dL/dx = dL/dy where x is finite, else 0"""
-
-    def forward(self, x, nan, posinf, neginf):
-        xp = self.backend.xp
-        self.finite = xp.isfinite(x)
-        return xp.nan_to_num(x, copy=True, nan=nan, posinf=posinf, neginf=neginf)
-
-    def backward(self, gy):
-        from .unary import where
-
-        return where(make_tensor(self.finite, self.backend), gy, 0.0)
-
-
-def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
-    """NaN replaced by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (the dtype's largest and
-    smallest finite values by default)."""
-    x = as_tensor(x)
-    if x._data.dtype.kind != "f":
-        return x
-    return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
 # --- layout and grids ----------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def logaddexp(input, other):
 def fmod(input, other):
     """The C remainder a - b trunc(a / b): its sign is that of ``input`` (``remainder``'s is that of
     ``other``). The gradient is 1 to input and -trunc(a / b) to other."""
-    from .arrange import trunc
+    from .rounding import trunc
 
     a = as_tensor(input)
     b = as_tensor(other, like=a)
