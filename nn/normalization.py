@@ -1,5 +1,6 @@
 """BatchNorm1d and BatchNorm2d: batch normalization with learnable gamma, beta and running statistics;
-LayerNorm: per-sample normalization over the trailing dimensions.
+LayerNorm: per-sample normalization over the trailing dimensions; GroupNorm: per sample over groups of
+channels; InstanceNorm1d/2d: per sample and channel (optionally with running statistics).
 
     mu_B = 1/m sum_i x_i,  sigma_B^2 = 1/m sum_i (x_i - mu_B)^2,
     x_hat = (x - mu_B) / sqrt(sigma_B^2 + eps),  y = gamma x_hat + beta      (per channel)
@@ -9,10 +10,13 @@ running statistics (see ``nn.functional.batch_norm``). LayerNorm normalizes each
 last dimensions with that sample's own statistics, the same in training and evaluation.
 """
 
+import warnings
+
 import autograd_core as ag
 
 from . import init
-from .functional.normalization import _shape_tuple, batch_norm, layer_norm
+from .functional.normalization import batch_norm
+from .functional.sample_norm import _shape_tuple, group_norm, instance_norm, layer_norm
 from .module import Module
 from .parameter import Parameter
 
@@ -149,3 +153,151 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
+
+
+def _positive_int(value, name, owner):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+    return value
+
+
+def _affine_parameters(module, c, affine, bias, device, dtype):
+    """weight (gamma, init 1) and bias (beta, init 0) of shape (C,) when ``affine``; ``bias=False`` keeps gamma."""
+    if affine:
+        module.weight = Parameter(ag.empty(c, device=device, dtype=dtype))
+        if bias:
+            module.bias = Parameter(ag.empty(c, device=device, dtype=dtype))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+class GroupNorm(Module):
+    """Group normalization over ``num_groups`` groups of the ``num_channels`` channels (dim 1), per sample:
+
+        y = (x - mu_{n,G}) / sqrt(sigma_{n,G}^2 + eps) * gamma_c + beta_c
+
+    (see ``nn.functional.group_norm``). With ``affine`` (the default) gamma (``weight``, init 1) and beta
+    (``bias``, init 0) are learnable, of shape (num_channels,); ``bias=False`` keeps gamma only. No running
+    statistics: training and evaluation compute the same thing.
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        _positive_int(num_groups, "num_groups", "GroupNorm")
+        _positive_int(num_channels, "num_channels", "GroupNorm")
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        _affine_parameters(self, num_channels, affine, bias, device, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        if isinstance(input, ag.Tensor) and input.ndim >= 2 and input.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm: the input has {input.shape[1]} channels (shape {tuple(input.shape)}) but "
+                             f"the layer was built for num_channels={self.num_channels}")
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class _InstanceNorm(Module):
+    """Shared by InstanceNorm1d/2d, with PyTorch's defaults: no affine parameters and no running statistics.
+
+    ``affine=True``: gamma (``weight``, init 1) and beta (``bias``, init 0) per channel. With
+    ``track_running_stats=True`` the buffers running_mean (0), running_var (1) and num_batches_tracked (0,
+    which instance norm never advances, as PyTorch) are kept: training updates the running statistics
+    (``nn.functional.instance_norm``; ``momentum=None`` leaves them unchanged, as PyTorch) and evaluation
+    normalizes with them. An input without the batch dimension is normalized as a batch of one.
+    """
+
+    _batched_rank = 0
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
+                 dtype=None, *, bias=True):
+        super().__init__()
+        name = type(self).__name__
+        self.num_features = _positive_int(num_features, "num_features", name)
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        _affine_parameters(self, num_features, affine, bias, device, dtype)
+        if track_running_stats:
+            self.register_buffer("running_mean", ag.zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", ag.ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", ag.tensor(0, dtype=ag.int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            with ag.no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        name = type(self).__name__
+        full = self._batched_rank
+        if not isinstance(input, ag.Tensor):
+            raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+        if input.ndim not in (full - 1, full):
+            raise ValueError(f"{name}: expected {full - 1}D (unbatched) or {full}D (batched) input, got "
+                             f"{input.ndim}D input of shape {tuple(input.shape)}")
+        feature_dim = input.ndim - (full - 1)
+        channels = input.shape[feature_dim]
+        if channels != self.num_features:
+            msg = (f"{name}: expected the input's size at dim={feature_dim} to match num_features "
+                   f"({self.num_features}), but got {channels} (input shape {tuple(input.shape)})")
+            if self.affine or self.track_running_stats:
+                raise ValueError(msg)
+            warnings.warn(msg + "; with affine=False and no running statistics it is normalized anyway",
+                          stacklevel=2)
+        unbatched = input.ndim == full - 1
+        x = input.unsqueeze(0) if unbatched else input
+        momentum = 0.0 if self.momentum is None else self.momentum
+        y = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          self.training or not self.track_running_stats, momentum, self.eps)
+        return y.squeeze(0) if unbatched else y
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm of an (N, C, L) input (or an unbatched (C, L) one): statistics over L per sample and channel."""
+
+    _batched_rank = 3
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm of an (N, C, H, W) input (or an unbatched (C, H, W) one): statistics over H and W per sample
+    and channel."""
+
+    _batched_rank = 4

@@ -1,7 +1,34 @@
 """nn.functional: the functional form of every layer, and the losses (``import nn.functional as F``)."""
 
-from .activation import cos, elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
-from .conv import conv1d, conv2d
+from .activation import (
+    celu,
+    cos,
+    elu,
+    gelu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softmin,
+    softplus,
+    softsign,
+    tanh,
+    tanhshrink,
+    threshold,
+)
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
+from .distance import cosine_similarity, normalize
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
 from .linear import linear
@@ -10,17 +37,24 @@ from .loss import (
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_embedding_loss,
-    huber_loss,
-    kl_div,
-    l1_loss,
-    mse_loss,
     multi_margin_loss,
     nll_loss,
-    smooth_l1_loss,
     soft_margin_loss,
 )
-from .normalization import batch_norm, cosine_similarity, layer_norm, normalize
-from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .loss_regression import huber_loss, kl_div, l1_loss, mse_loss, smooth_l1_loss
+from .normalization import batch_norm
+from .pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+from .sample_norm import group_norm, instance_norm, layer_norm
+from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle
 
 
 def flatten(input, start_dim=0, end_dim=-1):

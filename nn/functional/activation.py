@@ -1,5 +1,8 @@
 """Activations g(h), the lecture's x = g(h): relu, leaky_relu, sigmoid, tanh, softplus, gelu, silu, elu,
-cos, softmax, log_softmax. Each is the engine's op (with its gradient g'(h)) under PyTorch's name."""
+cos, softmax, log_softmax, hardtanh, relu6, hardsigmoid, hardswish, mish, logsigmoid, softsign, tanhshrink,
+threshold, celu, selu, glu, softmin, prelu. Each is the engine's op (or built from differentiable ops, so
+gradients of every order follow) under PyTorch's name; each docstring gives g(h), g'(h) and, where g has a
+kink, the value PyTorch takes there."""
 
 import math
 
@@ -97,3 +100,160 @@ def log_softmax(input, dim=None, dtype=None):
     if dim is None:
         raise TypeError("log_softmax: pass dim explicitly (e.g. dim=1 for a batch of class scores)")
     return ag.log_softmax(_tensor(input, "log_softmax"), dim, dtype=dtype)
+
+
+# --- piecewise-linear and smooth variants (PyTorch's conventions at the kinks) --------------------------------
+def _number(v, name, what):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
+        raise TypeError(f"{what}: {name} must be a number, got {type(v).__name__} ({v!r})")
+    if isinstance(v, Tensor):
+        raise TypeError(f"{what}: {name} must be a Python number, got a Tensor")
+    return v
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """g(h) = min(max(h, min_val), max_val);  g'(h) = [min_val < h < max_val].
+
+    At the kinks h = min_val and h = max_val the gradient is 0, as PyTorch (so relu6'(0) = 0). ``inplace``
+    is accepted for PyTorch's signature; the result is a new tensor.
+    """
+    x = _float_tensor(input, "hardtanh")
+    lo, hi = _number(min_val, "min_val", "hardtanh"), _number(max_val, "max_val", "hardtanh")
+    if lo > hi:
+        raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got min_val={min_val!r}, "
+                         f"max_val={max_val!r}")
+    inside = ag.logical_and(x > lo, x < hi)
+    return ag.where(inside, x, ag.clamp(x.detach(), lo, hi))
+
+
+def relu6(input, inplace=False):
+    """g(h) = min(max(h, 0), 6) = hardtanh(h, 0, 6);  g'(h) = [0 < h < 6] (0 at both kinks, as PyTorch)."""
+    return hardtanh(_float_tensor(input, "relu6"), 0.0, 6.0)
+
+
+def hardsigmoid(input, inplace=False):
+    """g(h) = relu6(h + 3) / 6 (0 below -3, 1 above 3);  g'(h) = 1/6 for -3 < h < 3, else 0 (0 at h = +-3,
+    as PyTorch)."""
+    x = _float_tensor(input, "hardsigmoid")
+    return hardtanh(x + 3.0, 0.0, 6.0) * (1.0 / 6.0)
+
+
+def hardswish(input, inplace=False):
+    """g(h) = h relu6(h + 3) / 6;  g'(h) = 0 for h <= -3, h/3 + 1/2 for -3 < h < 3, 1 for h >= 3
+    (PyTorch's values at the kinks: g'(-3) = 0, g'(3) = 1)."""
+    x = _float_tensor(input, "hardswish")
+    return x * hardtanh(x + 3.0, 0.0, 6.0) * (1.0 / 6.0)
+
+
+def mish(input, inplace=False):
+    """g(h) = h tanh(softplus(h));  g'(h) = tanh(sp) + h sigmoid(h) (1 - tanh(sp)^2), sp = softplus(h).
+
+    softplus is taken in its stable form log(1 + exp(-|h|)) + max(h, 0) with no linear cut-off, so large
+    |h| neither overflows nor loses the tail (g(h) -> h for h -> inf, -> -0 for h -> -inf).
+    """
+    x = _float_tensor(input, "mish")
+    return x * ag.tanh(ag.softplus(x, 1.0, math.inf))
+
+
+def logsigmoid(input):
+    """g(h) = log(sigmoid(h)) = -softplus(-h) = min(h, 0) - log(1 + exp(-|h|));  g'(h) = sigmoid(-h) = 1 - sigmoid(h).
+
+    Computed in that stable form: no overflow for large |h| (g(-800) = -800, g(800) = 0, g'(0) = 1/2).
+    """
+    x = _float_tensor(input, "logsigmoid")
+    return -ag.softplus(-x, 1.0, math.inf)
+
+
+def softsign(input):
+    """g(h) = h / (1 + |h|);  g'(h) = 1 / (1 + |h|)^2 (so g'(0) = 1)."""
+    x = _float_tensor(input, "softsign")
+    return x / (ag.abs(x) + 1.0)
+
+
+def tanhshrink(input):
+    """g(h) = h - tanh(h);  g'(h) = tanh(h)^2."""
+    x = _float_tensor(input, "tanhshrink")
+    return x - ag.tanh(x)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """g(h) = h for h > threshold, ``value`` otherwise;  g'(h) = [h > threshold] (0 at h = threshold)."""
+    x = _float_tensor(input, "threshold")
+    t, v = _number(threshold, "threshold", "threshold"), _number(value, "value", "threshold")
+    return ag.where(x > t, x, float(v))
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """The continuously differentiable ELU: g(h) = max(0, h) + min(0, alpha (exp(h / alpha) - 1));
+    g'(h) = 1 for h > 0, exp(h / alpha) for h <= 0 (both sides give g'(0) = 1).
+
+    exp is taken of min(h, 0) / alpha only, so a large positive h cannot overflow. ``alpha`` must be nonzero.
+    """
+    x = _float_tensor(input, "celu")
+    alpha = _number(alpha, "alpha", "celu")
+    if alpha == 0:
+        raise ValueError(f"celu: alpha cannot be 0 (it divides h), got alpha={alpha!r}")
+    neg = ag.expm1(ag.clamp(x, max=0.0) * (1.0 / alpha)) * alpha
+    return ag.where(x > 0, x, neg)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """The self-normalizing ELU: g(h) = scale elu(h, alpha) with alpha = 1.67326..., scale = 1.05070...;
+    g'(h) = scale for h > 0, scale alpha exp(h) for h <= 0 (so g'(0) = scale alpha, as PyTorch)."""
+    return elu(_float_tensor(input, "selu"), SELU_ALPHA) * SELU_SCALE
+
+
+def glu(input, dim=-1):
+    """The gated linear unit: split ``input`` in halves a, b along ``dim``;  g = a sigmoid(b).
+
+    dg/da = sigmoid(b),  dg/db = a sigmoid(b) (1 - sigmoid(b)). The size of ``dim`` must be even.
+    """
+    x = _float_tensor(input, "glu")
+    if x.ndim == 0:
+        raise ValueError("glu: does not support 0-d tensors (it halves a dimension)")
+    if isinstance(dim, bool) or not hasattr(dim, "__index__") or not -x.ndim <= dim < x.ndim:
+        raise IndexError(f"glu: dim={dim!r} is out of range for an input of shape {tuple(x.shape)}")
+    axis = dim % x.ndim
+    n = x.shape[axis]
+    if n % 2:
+        raise ValueError(f"glu: halving dimension must be even, but dimension {dim} of the input (shape "
+                         f"{tuple(x.shape)}) has size {n}")
+    a, b = ag.split(x, n // 2, axis)
+    return a * ag.sigmoid(b)
+
+
+def softmin(input, dim=None, dtype=None):
+    """exp(-h_i) / sum_j exp(-h_j) along ``dim`` = softmax(-h);  dg_i/dh_k = -g_i ([i = k] - g_k)."""
+    if dim is None:
+        raise TypeError("softmin: pass dim explicitly (e.g. dim=1 for a batch of scores)")
+    return ag.softmax(-_tensor(input, "softmin"), dim, dtype=dtype)
+
+
+def prelu(input, weight):
+    """g(h) = h for h > 0, a h otherwise, with a learnable slope a per channel (dim 1; one slope for all
+    if ``weight`` has one element; a 0-d or 1-d input has one channel);
+    dg/dh = 1 for h > 0, a for h <= 0 (g'(0) = a, as PyTorch);  dg/da = h for h <= 0, else 0.
+    """
+    x = _float_tensor(input, "prelu")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
+    if weight.ndim > 1:
+        raise ValueError(f"prelu: expected weight to be a 0-d or 1-d tensor, got shape {tuple(weight.shape)}")
+    if weight._backend is not x._backend:
+        raise RuntimeError(f"prelu: weight is on {weight.device} but the input is on {x.device}")
+    if weight.dtype != x.dtype:
+        raise TypeError(f"prelu: weight has dtype {weight.dtype.name} but the input has dtype {x.dtype.name}")
+    k = weight.numel()
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if k != 1 and k != channels:
+        raise ValueError(f"prelu: weight has {k} parameters but the input (shape {tuple(x.shape)}) has {channels} "
+                         f"channels; expected 1 or {channels}")
+    if k == 1:
+        a = ag.reshape(weight, ())
+    else:
+        a = ag.reshape(weight, (1, k) + (1,) * (x.ndim - 2))
+    return ag.where(x > 0, x, a * x)

@@ -15,6 +15,10 @@ every order follow (Conv -> ConvTranspose, ConvWeight -> Conv, ...).
 The array work of the three (im2col + GEMM, Winograd on the CPU, the input gradient's forms) is in
 ``conv_arrays``.
 
+conv_transpose1d / conv_transpose2d are ConvTranspose itself (a transposed convolution is the input
+gradient of a convolution), so their gradients are Conv and ConvWeight. unfold / fold (``fold.py``,
+re-exported here) are im2col and col2im on their own.
+
 conv1d is conv2d on an image of height 1. Layouts are PyTorch's: input (N, C, H, W) or unbatched
 (C, H, W); weight (out_channels, in_channels / groups, kh, kw).
 """
@@ -22,10 +26,12 @@ conv1d is conv2d on an image of height 1. Layouts are PyTorch's: input (N, C, H,
 import numbers
 
 from autograd_core import Function, Tensor, is_grad_enabled
+from autograd_core.ops.join import pad as _pad
 from autograd_core.ops.reduce import sum as _sum
 from autograd_core.ops.shape import reshape
 
 from .conv_arrays import _conv_forward, _conv_transpose_arrays, _conv_weight_arrays
+from .fold import fold, unfold  # noqa: F401  (re-exported: nn.functional takes them from here)
 
 
 # --- the three Functions ------------------------------------------------------------------------
@@ -123,14 +129,16 @@ def _fmt(t):
     return "x".join(str(v) for v in t)
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, nd, what):
+def _check_operands(input, weight, bias, groups, nd, what, layout):
+    """The checks a convolution and a transposed one share: types, dimensions, dtypes, ``groups``
+    (returned as an int). ``layout`` names the weight's first two axes."""
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
             raise TypeError(f"{what}: {name} must be a Tensor, got {type(t).__name__}")
     if bias is not None and not isinstance(bias, Tensor):
         raise TypeError(f"{what}: bias must be a Tensor or None, got {type(bias).__name__}")
     if weight.ndim != nd + 2:
-        raise ValueError(f"{what}: weight must be {nd + 2}-D (out_channels, in_channels / groups, "
+        raise ValueError(f"{what}: weight must be {nd + 2}-D ({layout}, "
                          f"{', '.join('kh kw'.split()[-nd:])}), got shape {tuple(weight.shape)}")
     if input.ndim not in (nd + 1, nd + 2):
         raise ValueError(f"{what}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got shape "
@@ -142,7 +150,11 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, what):
             raise TypeError(f"{what}: input dtype {input.dtype.name} does not match {name} dtype {t.dtype.name}")
     if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{what}: groups must be a positive int, got {groups!r}")
-    groups = int(groups)
+    return int(groups)
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd, what):
+    groups = _check_operands(input, weight, bias, groups, nd, what, "out_channels, in_channels / groups")
     wshape, xshape = tuple(weight.shape), tuple(input.shape)
     c = xshape[-nd - 1]
     if weight.shape[0] % groups:
@@ -211,3 +223,101 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     input (N, C, L) or (C, L); weight (O, C / groups, k); the options are those of ``conv2d``.
     """
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+# --- transposed convolution ---------------------------------------------------------------------
+def _transpose_geometry(in_len, kernel, stride, padding, output_padding, dilation):
+    """Per dimension, the convolution whose input gradient a transposed convolution is, as
+    (out_len, (top, bottom), extra): its input size, its padding, and rows of zeros to append.
+
+    out_len = (L - 1) s - 2 p + d (k - 1) + output_padding + 1. A convolution of out_len with padding
+    (p, p) has L + output_padding // s windows; ``bottom = p - s (output_padding // s)`` trims that to
+    exactly L (the trimmed rows lie past the last row any window reaches, so they are zeros; where that
+    bottom padding would be negative the convolution is taken over the shorter plane and the zeros are
+    appended, ``extra``)."""
+    out = []
+    for n, k, s, p, op, d in zip(in_len, kernel, stride, padding, output_padding, dilation):
+        size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+        bottom = p - s * (op // s)
+        extra = max(0, -bottom)
+        out.append((size, (p, bottom + extra), extra))
+    return out
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd, what):
+    groups = _check_operands(input, weight, bias, groups, nd, what, "in_channels, out_channels / groups")
+    wshape, xshape = tuple(weight.shape), tuple(input.shape)
+    c = xshape[-nd - 1]
+    if wshape[0] % groups:
+        raise ValueError(f"{what}: weight has {wshape[0]} input channels, which is not divisible by "
+                         f"groups={groups} (weight shape {wshape})")
+    if c != wshape[0]:
+        raise ValueError(f"{what}: input has {c} channels, weight expects {wshape[0]} (input shape {xshape}, "
+                         f"weight shape {wshape}{f', groups={groups}' if groups > 1 else ''})")
+    c_out = wshape[1] * groups
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise ValueError(f"{what}: bias has shape {tuple(bias.shape)}, expected ({c_out},) (out_channels = "
+                         f"weight.shape[1] * groups)")
+    if isinstance(padding, str):
+        raise ValueError(f"{what}: padding must be an int or a tuple of {nd} ints (no 'same' or 'valid' for a "
+                         f"transposed convolution), got {padding!r}")
+    stride = _ntuple(stride, nd, "stride", what, 1)
+    dilation = _ntuple(dilation, nd, "dilation", what, 1)
+    padding = _ntuple(padding, nd, "padding", what, 0)
+    output_padding = _ntuple(output_padding, nd, "output_padding", what, 0)
+    one = (lambda t: t[0]) if nd == 1 else (lambda t: t)
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{what}: output_padding must be smaller than stride or dilation, got output_padding="
+                         f"{one(output_padding)} with stride={one(stride)}, dilation={one(dilation)}")
+    in_len = xshape[-nd:]
+    if any(n < 1 for n in in_len):
+        raise ValueError(f"{what}: the input's spatial size must be positive, got input shape {xshape}")
+    geo = _transpose_geometry(in_len, wshape[2:], stride, padding, output_padding, dilation)
+    out_len = tuple(size for size, _, _ in geo)
+    if any(size < 1 for size in out_len):
+        raise ValueError(f"{what}: the output size would be {_fmt(out_len)}, not positive (input shape {xshape}, "
+                         f"kernel {_fmt(wshape[2:])}, stride={one(stride)}, padding={one(padding)}, "
+                         f"dilation={one(dilation)}, output_padding={one(output_padding)})")
+    unbatched = input.ndim == nd + 1
+    x = reshape(input, (1,) + xshape) if unbatched else input
+    pads = tuple(pair for _, pair, _ in geo)
+    in_size = tuple(size - extra for size, _, extra in geo)
+    if nd == 1:  # a height-1 image
+        x = reshape(x, x.shape[:2] + (1,) + x.shape[2:])
+        weight = reshape(weight, wshape[:2] + (1,) + wshape[2:])
+        stride, dilation, pads, in_size = (1,) + stride, (1,) + dilation, ((0, 0),) + pads, (1,) + in_size
+    y = ConvTranspose.apply(x, weight, geom=(stride, pads, dilation, groups), in_size=in_size)
+    extra = [e for _, _, e in geo]
+    if any(extra):  # rows past every window (output_padding >= stride, where dilation allows it): zeros
+        y = _pad(y, tuple(v for e in reversed(extra) for v in (0, e)))
+    if bias is not None:
+        y = y + reshape(bias, (1, c_out) + (1,) * (y.ndim - 2))
+    if nd == 1:
+        y = reshape(y, y.shape[:2] + y.shape[3:])
+    return reshape(y, y.shape[1:]) if unbatched else y
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution (PyTorch's F.conv_transpose2d): the input gradient of a convolution,
+    so every input pixel spreads W times itself over a window of the output:
+
+        h[n, g o', y, x] = b[g o'] + sum W[c, o', a, e] x[n, c, i, j]
+                                     over c, i, j, a, e with y = i s + a d - p, x = j s + e d - p
+
+    (c runs over group g's input channels). input (N, C_in, H, W) or (C_in, H, W); weight
+    (C_in, C_out / groups, kh, kw); bias (C_out,) or None. Output size per dimension
+    (H - 1) s - 2 p + d (k - 1) + output_padding + 1; ``output_padding`` (< stride or < dilation) adds
+    rows and columns at the bottom and right (it resolves the sizes a strided convolution maps to the
+    same output size). Its gradients are a convolution (dL/dx = conv2d(e, W)) and the convolution's
+    weight gradient (dL/dW = ConvWeight(e, x)).
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                           "conv_transpose2d")
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution (PyTorch's F.conv_transpose1d): input (N, C_in, L) or (C_in, L); weight
+    (C_in, C_out / groups, k); output length (L - 1) s - 2 p + d (k - 1) + output_padding + 1; the options
+    are those of ``conv_transpose2d``."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                           "conv_transpose1d")

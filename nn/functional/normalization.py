@@ -1,6 +1,6 @@
 """Batch normalization (Ioffe and Szegedy, 2015), PyTorch's ``F.batch_norm``; layer normalization
-(Ba, Kiros and Hinton, 2016), ``F.layer_norm``; and the p-norm rescaling ``F.normalize`` with
-``F.cosine_similarity``.
+(Ba, Kiros and Hinton, 2016), ``F.layer_norm``; group and instance normalization, ``F.group_norm`` and
+``F.instance_norm``; and the p-norm rescaling ``F.normalize`` with ``F.cosine_similarity``.
 
 For every channel c, over the m values of the mini-batch B in that channel (every position of the
 input but the channel one: N for (N, C), N L for (N, C, L), N H W for (N, C, H, W)):
@@ -18,9 +18,6 @@ In training the running statistics are updated in place (they are buffers, not p
 In evaluation the running statistics stand in for mu_B and sigma_B^2, so y is an affine map of x.
 """
 
-import operator
-
-import autograd_core as ag
 from autograd_core import Function, Tensor, is_grad_enabled
 from autograd_core.ops.reduce import sum as _sum
 from autograd_core.ops.shape import reshape
@@ -235,136 +232,3 @@ def _affine_eval(x, running_mean, running_var, weight, bias, eps):
     a = weight * make_tensor(invstd, backend)
     b = bias - make_tensor(mean, backend) * a
     return x * reshape(a, kshape) + reshape(b, kshape)
-
-
-# --- layer norm --------------------------------------------------------------------------------------
-def _shape_tuple(normalized_shape, what):
-    """``normalized_shape`` (an int or a sequence of ints, NumPy ints included) as a tuple of positive ints."""
-    if isinstance(normalized_shape, bool):
-        raw = None
-    elif hasattr(normalized_shape, "__index__"):
-        raw = (normalized_shape,)
-    else:
-        try:
-            raw = tuple(normalized_shape)
-        except TypeError:
-            raw = None
-    if raw is None:
-        raise TypeError(f"{what}: normalized_shape must be an int or a sequence of ints, got "
-                        f"{normalized_shape!r}")
-    good = bool(raw) and all(not isinstance(n, bool) and hasattr(n, "__index__") and operator.index(n) > 0
-                             for n in raw)
-    if not good:
-        raise ValueError(f"{what}: normalized_shape must be a positive int or a non-empty sequence of positive "
-                         f"ints, got {normalized_shape!r}")
-    return tuple(operator.index(n) for n in raw)
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Layer normalization over the last len(normalized_shape) dimensions D of ``input``, per sample:
-
-        mu      = 1/m sum_{i in D} x_i
-        sigma^2 = 1/m sum_{i in D} (x_i - mu)^2           (biased: m = prod(normalized_shape))
-        y_i     = gamma_i (x_i - mu) / sqrt(sigma^2 + eps) + beta_i
-
-    ``weight`` and ``bias`` (gamma and beta) have shape ``normalized_shape``; None means 1 and 0. Unlike
-    batch norm the statistics are per sample, so training and evaluation compute the same thing. Built
-    from differentiable ops, so its gradient (the lecture's backward through mu and sigma^2) has gradients
-    of every order:
-
-        dL/dx = (s / m) (m g - sum_D g - x_hat sum_D(g x_hat)),   g = gamma dL/dy,  s = 1 / sqrt(sigma^2 + eps)
-    """
-    what = "layer_norm"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
-    shape = _shape_tuple(normalized_shape, what)
-    k = len(shape)
-    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise ValueError(f"{what}: normalized_shape={shape} expects an input of shape (*, {', '.join(map(str, shape))})"
-                         f", got input shape {tuple(input.shape)}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
-    for t, name in ((weight, "weight"), (bias, "bias")):
-        if t is None:
-            continue
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{what}: {name} must be a Tensor or None, got {type(t).__name__}")
-        if tuple(t.shape) != shape:
-            raise ValueError(f"{what}: {name} has shape {tuple(t.shape)} but normalized_shape is {shape}; they "
-                             f"must be equal")
-        if t._backend is not input._backend:
-            raise RuntimeError(f"{what}: {name} is on {t.device} but the input is on {input.device}")
-        if t.dtype != input.dtype:
-            raise TypeError(f"{what}: {name} has dtype {t.dtype.name} but the input has dtype {input.dtype.name}; "
-                            f"convert one of them (e.g. module.to(dtype))")
-    dims = tuple(range(input.ndim - k, input.ndim))
-    xc = input - input.mean(dim=dims, keepdim=True)
-    var = (xc * xc).mean(dim=dims, keepdim=True)
-    y = xc * ag.rsqrt(var + eps)
-    if weight is not None:
-        y = y * weight
-    if bias is not None:
-        y = y + bias
-    return y
-
-
-# --- p-norms -----------------------------------------------------------------------------------------
-def normalize(input, p=2.0, dim=1, eps=1e-12):
-    """Rescale ``input`` to unit p-norm along ``dim``:  y = x / max(||x||_p, eps).
-
-    ||x||_p = (sum_dim |x_i|^p)^(1/p) (p = inf: max |x_i|); the gradient of the norm at a zero vector
-    is taken as 0, so a zero vector maps to zero with a finite gradient, 1/eps.
-    """
-    what = "normalize"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
-    if input.ndim == 0:
-        raise ValueError(f"{what}: input must have at least one dimension, got a 0-d tensor (dim={dim})")
-    n = ag.norm(input, p, dim=dim, keepdim=True)
-    return input / ag.clamp(n, min=eps)
-
-
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """The cosine of the angle between x1 and x2 along ``dim`` (the inputs broadcast to one shape):
-
-        cos = sum_dim(x1 x2) / (max(||x1||_2, eps) max(||x2||_2, eps))
-
-    the dot product of ``normalize(x1, eps=eps)`` and ``normalize(x2, eps=eps)``; ``dim`` is reduced.
-    """
-    what = "cosine_similarity"
-    for t, name in ((x1, "x1"), (x2, "x2")):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{what}: {name} must be a Tensor, got {type(t).__name__}")
-        if t.dtype.kind != "f":
-            raise TypeError(f"{what}: expected floating-point inputs, got {name} of dtype {t.dtype.name}")
-    if x1._backend is not x2._backend:
-        raise RuntimeError(f"{what}: x1 is on {x1.device} but x2 is on {x2.device}")
-    try:
-        shape = _broadcast(tuple(x1.shape), tuple(x2.shape))
-    except ValueError:
-        raise ValueError(f"{what}: x1 of shape {tuple(x1.shape)} and x2 of shape {tuple(x2.shape)} can't be "
-                         f"broadcast to one shape") from None
-    if not shape:
-        raise ValueError(f"{what}: the inputs must have at least one dimension, got 0-d tensors (dim={dim})")
-    if x1.dtype != x2.dtype:
-        raise TypeError(f"{what}: x1 has dtype {x1.dtype.name} but x2 has dtype {x2.dtype.name}")
-    if tuple(x1.shape) != shape:
-        x1 = ag.broadcast_to(x1, shape)
-    if tuple(x2.shape) != shape:
-        x2 = ag.broadcast_to(x2, shape)
-    n1 = ag.clamp(ag.norm(x1, 2, dim=dim, keepdim=True), min=eps)
-    n2 = ag.clamp(ag.norm(x2, 2, dim=dim, keepdim=True), min=eps)
-    return ((x1 * x2) / (n1 * n2)).sum(dim=dim)
-
-
-def _broadcast(a, b):
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    out = []
-    for p, q in zip(a, b):
-        if p != q and p != 1 and q != 1:
-            raise ValueError
-        out.append(q if p == 1 else p)
-    return tuple(out)

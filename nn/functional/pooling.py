@@ -1,4 +1,5 @@
-"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d (PyTorch's F.* signatures).
+"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d (PyTorch's F.*
+signatures).
 
 Max pooling takes the maximum of each window and remembers where it was (the first maximum): its
 gradient is a scatter of dL/dy to those positions (``MaxPoolGrad``), whose own gradient is the gather
@@ -9,10 +10,15 @@ the gradient to the first maximum in the window (row-major order), as PyTorch's 
 
 Average pooling is a depthwise convolution (groups = C) with a constant kernel, so its gradients of
 every order are the convolution's; adaptive average pooling is two averaging matrices,
-y = A_h x A_w^T, applied with matmul. 1-D pooling is 2-D pooling of an image of height 1.
+y = A_h x A_w^T, applied with matmul. Adaptive max pooling gathers its (variable-sized) windows,
+picks the first maximum of each with argmax and reads it with a differentiable gather (a max_pool2d
+where the windows tile the input). 1-D pooling is 2-D pooling of an image of height 1.
 """
 
-from autograd_core import Function, Tensor
+import numbers
+
+from autograd_core import Function, Tensor, dtypes
+from autograd_core.ops.index import GetItem
 from autograd_core.ops.linalg import matmul
 from autograd_core.ops.reduce import mean
 from autograd_core.ops.shape import reshape
@@ -215,27 +221,37 @@ def _averaging_matrix(xp, size, out, dt):
     return (inside / (end - start)[:, None]).astype(dt)
 
 
+def _adaptive_sizes(input, output_size, nd, what):
+    """Validate; return the output size as an nd-tuple (None in a 2-D output_size keeps that size)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{what}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got shape "
+                         f"{tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+    spatial = tuple(input.shape[-nd:])
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    if len(sizes) != nd:
+        kind = "an int" if nd == 1 else "an int or a pair"
+        raise ValueError(f"{what}: output_size must be {kind}, got {output_size!r}")
+    if nd > 1:
+        sizes = tuple(s if s is not None else d for s, d in zip(sizes, spatial))
+    if any(not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1 for s in sizes):
+        allowed = "positive ints (or None)" if nd > 1 else "a positive int"
+        raise ValueError(f"{what}: output_size must be {allowed}, got {output_size!r}")
+    if 0 in spatial:
+        raise ValueError(f"{what}: the input must have a non-empty spatial size, got shape {tuple(input.shape)}")
+    return tuple(int(s) for s in sizes)
+
+
 def adaptive_avg_pool2d(input, output_size):
     """y = A_h x A_w^T per (n, c): window i covers rows floor(i H / OH) to ceil((i + 1) H / OH) - 1 (and
     likewise columns), so windows may overlap when the sizes don't divide. ``output_size``: int or
     pair; None keeps that dimension's size. dL/dx = A_h^T (dL/dy) A_w.
     """
-    what = "adaptive_avg_pool2d"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{what}: expected a 3-D (unbatched) or 4-D (batched) input, got shape {tuple(input.shape)}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+    sizes = _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d")
     h, w = input.shape[-2:]
-    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
-    if len(sizes) != 2:
-        raise ValueError(f"{what}: output_size must be an int or a pair, got {output_size!r}")
-    sizes = tuple(s if s is not None else d for s, d in zip(sizes, (h, w)))
-    if any(not isinstance(s, int) or isinstance(s, bool) or s < 1 for s in sizes):
-        raise ValueError(f"{what}: output_size must be positive ints (or None), got {output_size!r}")
-    if h == 0 or w == 0:
-        raise ValueError(f"{what}: the input must have a non-empty spatial size, got shape {tuple(input.shape)}")
     if sizes == (1, 1) and (h, w) != (1, 1):
         # global average pooling: a mean, whose gradient is a broadcast (no copy; it keeps the memory
         # layout of what it meets in the backward, channels-last included)
@@ -247,3 +263,75 @@ def adaptive_avg_pool2d(input, output_size):
     if sizes[0] != h:
         y = matmul(make_tensor(_averaging_matrix(xp, h, sizes[0], input.dtype), backend), y)
     return input.clone() if y is input else y
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """y = x A^T over the last dim of (N, C, L) or (C, L): output i averages x[floor(i L / out) :
+    ceil((i + 1) L / out)]. ``output_size``: an int. dL/dx = (dL/dy) A."""
+    (out,) = _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d")
+    length = input.shape[-1]
+    if out == length:
+        return input.clone()
+    a = _averaging_matrix(input._backend.xp, length, out, input.dtype)
+    return matmul(input, make_tensor(a.T.copy(), input._backend))
+
+
+# --- adaptive max pooling -------------------------------------------------------------------------------
+def _bins(xp, size, out):
+    """(out, K) positions of each adaptive window [floor(i size / out), ceil((i + 1) size / out)), the
+    last position repeated to fill K (the widest window); a repeat is never a first maximum."""
+    widest = max(-(-(i + 1) * size // out) - (i * size) // out for i in range(out))
+    i = xp.arange(out, dtype=dtypes.int64)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    return xp.minimum(start[:, None] + xp.arange(widest, dtype=dtypes.int64)[None, :], end[:, None] - 1)
+
+
+def _adaptive_max(x, out):
+    """(y, idx) for x of shape (N, C, H, W): each window's first maximum (row-major) and its flat index
+    into the H*W plane. Windows that tile the input are a max_pool2d; otherwise the windows are gathered
+    and the maxima picked with argmax, then read from x with a differentiable gather."""
+    n, c, h, w = x.shape
+    (oh, ow) = out
+    if h % oh == 0 and w % ow == 0:
+        kernel = (h // oh, w // ow)
+        return MaxPool.apply(x, kernel=kernel, stride=kernel, padding=((0, 0), (0, 0)), dilation=(1, 1))
+    xp = x._backend.xp
+    rows, cols = _bins(xp, h, oh), _bins(xp, w, ow)
+    kh, kw = rows.shape[1], cols.shape[1]
+    win = x._data[:, :, rows[:, :, None, None], cols[None, None, :, :]]  # (N, C, OH, KH, OW, KW)
+    k = xp.argmax(win.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, kh * kw), axis=-1)
+    ih = rows[xp.arange(oh, dtype=dtypes.int64)[:, None], k // kw]
+    iw = cols[xp.arange(ow, dtype=dtypes.int64), k % kw]
+    lead = (xp.arange(n, dtype=dtypes.int64)[:, None, None, None],
+            xp.arange(c, dtype=dtypes.int64)[None, :, None, None])
+    y = GetItem.apply(x, idx=lead + (ih, iw), scatter=True)
+    return y, make_tensor(ih * w + iw, x._backend)
+
+
+def _adaptive_max_pool(input, output_size, return_indices, nd, what):
+    out = _adaptive_sizes(input, output_size, nd, what)
+    unbatched = input.ndim == nd + 1
+    x = reshape(input, (1,) + tuple(input.shape)) if unbatched else input
+    if nd == 1:
+        x = reshape(x, tuple(x.shape[:2]) + (1,) + tuple(x.shape[2:]))
+        out = (1,) + out
+    y, idx = _adaptive_max(x, out)
+    y = _restore(y, nd, unbatched)
+    if not return_indices:
+        return y
+    return y, _restore(idx, nd, unbatched)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """y[n, c, i, j] = max of x[n, c, rows_i, cols_j], rows_i = floor(i H / OH) .. ceil((i + 1) H / OH) - 1
+    (and likewise columns). ``output_size``: int or pair, None keeps that size. ``return_indices`` also
+    returns each maximum's flat index into the H*W plane (int64). dL/dx: dL/dy added at each window's
+    first maximum."""
+    return _adaptive_max_pool(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """1-D adaptive max pooling of (N, C, L) or (C, L): window i covers floor(i L / out) ..
+    ceil((i + 1) L / out) - 1; ``adaptive_max_pool2d`` on an image of height 1."""
+    return _adaptive_max_pool(input, output_size, return_indices, 1, "adaptive_max_pool1d")
