@@ -21,7 +21,64 @@ from .module import Module
 from .parameter import Parameter
 
 
-class _BatchNorm(Module):
+def _positive_int(value, name, owner):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+    return value
+
+
+def _affine_parameters(module, c, affine, bias, device, dtype):
+    """weight (gamma, init 1) and bias (beta, init 0) of shape (C,) when ``affine``; ``bias=False`` keeps gamma."""
+    if affine:
+        module.weight = Parameter(ag.empty(c, device=device, dtype=dtype))
+        if bias:
+            module.bias = Parameter(ag.empty(c, device=device, dtype=dtype))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+class _NormBase(Module):
+    """What batch norm and instance norm share: num_features, eps, momentum, affine, track_running_stats;
+    gamma (``weight``, init 1) and beta (``bias``, init 0) when ``affine``; the buffers running_mean (0),
+    running_var (1) and num_batches_tracked (0, int64) when ``track_running_stats``, else those names
+    registered as None (as PyTorch, so state_dict keys agree)."""
+
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=True):
+        super().__init__()
+        self.num_features = _positive_int(num_features, "num_features", type(self).__name__)
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        _affine_parameters(self, num_features, affine, bias, device, dtype)
+        if track_running_stats:
+            self.register_buffer("running_mean", ag.zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", ag.ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", ag.tensor(0, dtype=ag.int64, device=device))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            with ag.no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class _BatchNorm(_NormBase):
     """Shared by BatchNorm1d/2d. PyTorch's defaults and initialisation: gamma (``weight``) = 1,
     beta (``bias``) = 0, running_mean = 0, running_var = 1, num_batches_tracked = 0 (int64).
 
@@ -34,42 +91,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None):
-        super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features <= 0:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
-        self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(ag.empty(num_features, device=device, dtype=dtype))
-            self.bias = Parameter(ag.empty(num_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", ag.zeros(num_features, device=device, dtype=dtype))
-            self.register_buffer("running_var", ag.ones(num_features, device=device, dtype=dtype))
-            self.register_buffer("num_batches_tracked", ag.tensor(0, dtype=ag.int64, device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-        self.reset_parameters()
-
-    def reset_running_stats(self):
-        if self.track_running_stats:
-            with ag.no_grad():
-                self.running_mean.zero_()
-                self.running_var.fill_(1)
-                self.num_batches_tracked.zero_()
-
-    def reset_parameters(self):
-        self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     def _check_input(self, input):
         name = type(self).__name__
@@ -155,25 +177,6 @@ class LayerNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-def _positive_int(value, name, owner):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return value
-
-
-def _affine_parameters(module, c, affine, bias, device, dtype):
-    """weight (gamma, init 1) and bias (beta, init 0) of shape (C,) when ``affine``; ``bias=False`` keeps gamma."""
-    if affine:
-        module.weight = Parameter(ag.empty(c, device=device, dtype=dtype))
-        if bias:
-            module.bias = Parameter(ag.empty(c, device=device, dtype=dtype))
-        else:
-            module.register_parameter("bias", None)
-    else:
-        module.register_parameter("weight", None)
-        module.register_parameter("bias", None)
-
-
 class GroupNorm(Module):
     """Group normalization over ``num_groups`` groups of the ``num_channels`` channels (dim 1), per sample:
 
@@ -215,7 +218,7 @@ class GroupNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     """Shared by InstanceNorm1d/2d, with PyTorch's defaults: no affine parameters and no running statistics.
 
     ``affine=True``: gamma (``weight``, init 1) and beta (``bias``, init 0) per channel. With
@@ -229,37 +232,7 @@ class _InstanceNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
                  dtype=None, *, bias=True):
-        super().__init__()
-        name = type(self).__name__
-        self.num_features = _positive_int(num_features, "num_features", name)
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        _affine_parameters(self, num_features, affine, bias, device, dtype)
-        if track_running_stats:
-            self.register_buffer("running_mean", ag.zeros(num_features, device=device, dtype=dtype))
-            self.register_buffer("running_var", ag.ones(num_features, device=device, dtype=dtype))
-            self.register_buffer("num_batches_tracked", ag.tensor(0, dtype=ag.int64, device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-        self.reset_parameters()
-
-    def reset_running_stats(self):
-        if self.track_running_stats:
-            with ag.no_grad():
-                self.running_mean.zero_()
-                self.running_var.fill_(1)
-                self.num_batches_tracked.zero_()
-
-    def reset_parameters(self):
-        self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
 
     def forward(self, input):
         name = type(self).__name__

@@ -36,6 +36,22 @@ def promote(a, b, what):
     return a, b
 
 
+def apply_float_binary(cls, a, b, what):
+    """``cls.apply(a, b)`` for two operands made floating (integers become float32, as in PyTorch) and of
+    one dtype; a number joins the other operand's device; a broadcast error names both shapes."""
+    a = as_tensor(a)
+    b = as_tensor(b, like=a)
+    if a._data.dtype.kind != "f":
+        a = a.to(dtype=dtypes.DEFAULT_FLOAT)
+    if b._data.dtype.kind != "f":
+        b = b.to(dtype=dtypes.DEFAULT_FLOAT)
+    a, b = promote(a, b, what)
+    try:
+        return cls.apply(a, b)
+    except ValueError:
+        raise broadcast_error(what, a.shape, b.shape) from None
+
+
 def broadcast_error(what, *shapes):
     listed = " and ".join(str(tuple(s)) for s in shapes)
     return ValueError(f"{what}: shapes {listed} cannot be broadcast together")

@@ -25,7 +25,7 @@ import numpy
 from .. import dtypes
 from ..function import Function
 from ..tensor import Tensor, make_tensor
-from ._util import as_tensor, broadcast_error, promote, wrap_dim
+from ._util import apply_float_binary, as_tensor, wrap_dim
 from .arith import add, div, mul, sub
 from .arrange import argsort, diagonal
 from .index import gather, getitem, scatter_add
@@ -85,17 +85,7 @@ class XLogY(Function):
 def xlogy(input, other):
     """input * log(other), taken as 0 where input is 0 (even where other is 0); NaN where other is NaN,
     as PyTorch. Either may be a number; broadcasts."""
-    x = as_tensor(input)
-    y = as_tensor(other, like=x)
-    if x._data.dtype.kind != "f":
-        x = x.to(dtype=dtypes.DEFAULT_FLOAT)
-    if y._data.dtype.kind != "f":
-        y = y.to(dtype=x.dtype)
-    x, y = promote(x, y, "xlogy")
-    try:
-        return XLogY.apply(x, y)
-    except ValueError:
-        raise broadcast_error("xlogy", x.shape, y.shape) from None
+    return apply_float_binary(XLogY, input, other, "xlogy")
 
 
 def hypot(input, other):

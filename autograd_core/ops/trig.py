@@ -4,9 +4,8 @@ order of gradient follows."""
 
 import math
 
-from .. import dtypes
 from ..function import Function
-from ._util import as_tensor, broadcast_error, promote
+from ._util import apply_float_binary, as_tensor
 from .shape import sum_to
 from .unary import _float_op, sqrt
 
@@ -160,16 +159,7 @@ exp2 = _float_op(Exp2, "exp2")
 def atan2(input, other):
     """The angle (radians, in (-pi, pi]) of the point (other, input): atan(input / other) in the right
     quadrant. Either may be a number; broadcasts."""
-    a, b = as_tensor(input), as_tensor(other, like=as_tensor(input))
-    if a._data.dtype.kind != "f":
-        a = a.to(dtype=dtypes.DEFAULT_FLOAT)
-    if b._data.dtype.kind != "f":
-        b = b.to(dtype=dtypes.DEFAULT_FLOAT)
-    a, b = promote(a, b, "atan2")
-    try:
-        return Atan2.apply(a, b)
-    except ValueError:
-        raise broadcast_error("atan2", a.shape, b.shape) from None
+    return apply_float_binary(Atan2, input, other, "atan2")
 
 
 arctan2 = atan2

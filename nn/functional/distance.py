@@ -2,6 +2,7 @@
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.ops.index import _broadcast_shape
 
 
 # --- p-norms -----------------------------------------------------------------------------------------
@@ -37,11 +38,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
             raise TypeError(f"{what}: expected floating-point inputs, got {name} of dtype {t.dtype.name}")
     if x1._backend is not x2._backend:
         raise RuntimeError(f"{what}: x1 is on {x1.device} but x2 is on {x2.device}")
-    try:
-        shape = _broadcast(tuple(x1.shape), tuple(x2.shape))
-    except ValueError:
+    shape = _broadcast_shape(tuple(x1.shape), tuple(x2.shape))
+    if shape is None:
         raise ValueError(f"{what}: x1 of shape {tuple(x1.shape)} and x2 of shape {tuple(x2.shape)} can't be "
-                         f"broadcast to one shape") from None
+                         f"broadcast to one shape")
     if not shape:
         raise ValueError(f"{what}: the inputs must have at least one dimension, got 0-d tensors (dim={dim})")
     if x1.dtype != x2.dtype:
@@ -53,14 +53,3 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     n1 = ag.clamp(ag.norm(x1, 2, dim=dim, keepdim=True), min=eps)
     n2 = ag.clamp(ag.norm(x2, 2, dim=dim, keepdim=True), min=eps)
     return ((x1 * x2) / (n1 * n2)).sum(dim=dim)
-
-
-def _broadcast(a, b):
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    out = []
-    for p, q in zip(a, b):
-        if p != q and p != 1 and q != 1:
-            raise ValueError
-        out.append(q if p == 1 else p)
-    return tuple(out)

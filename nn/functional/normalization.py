@@ -156,16 +156,25 @@ def _channel_sum(a, axes, kshape):
     return a.sum(axis=axes, keepdims=True)
 
 
-def _check_stat(t, name, c, input):
+def _check_channel_tensor(what, t, name, c, input, check_dtype=False):
+    """``t`` (weight, bias or a running statistic) is None or a (C,) tensor on the input's device (and, with
+    ``check_dtype``, of its dtype)."""
     if t is None:
         return
     if not isinstance(t, Tensor):
-        raise TypeError(f"batch_norm: {name} must be a Tensor or None, got {type(t).__name__}")
+        raise TypeError(f"{what}: {name} must be a Tensor or None, got {type(t).__name__}")
     if tuple(t.shape) != (c,):
-        raise ValueError(f"batch_norm: {name} has shape {tuple(t.shape)} but the input (shape {tuple(input.shape)}) "
-                         f"has {c} channels; expected shape ({c},)")
+        raise ValueError(f"{what}: {name} has shape {tuple(t.shape)} but the input (shape {tuple(input.shape)}) has "
+                         f"{c} channels; expected shape ({c},)")
     if t._backend is not input._backend:
-        raise RuntimeError(f"batch_norm: {name} is on {t.device} but the input is on {input.device}")
+        raise RuntimeError(f"{what}: {name} is on {t.device} but the input is on {input.device}")
+    if check_dtype and t.dtype != input.dtype:
+        raise TypeError(f"{what}: {name} has dtype {t.dtype.name} but the input has dtype {input.dtype.name}; "
+                        f"convert one of them (e.g. module.to(dtype))")
+
+
+def _check_stat(t, name, c, input):
+    _check_channel_tensor("batch_norm", t, name, c, input)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):

@@ -82,9 +82,8 @@ def _out_size(size, k, p, s, d, ceil_mode):
     return out
 
 
-def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, nd, what):
-    """Validate; return (x as (N, C, H, W), kernel, stride, pads, dilation, out size, unbatched), with
-    the right/bottom padding grown so that the ceil_mode windows fit."""
+def _check_pool_input(input, nd, what):
+    """A floating-point tensor with nd spatial dims, with or without the batch dim."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (nd + 1, nd + 2):
@@ -92,6 +91,12 @@ def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, nd, wha
                          f"{tuple(input.shape)}")
     if input.dtype.kind != "f":
         raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+
+
+def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, nd, what):
+    """Validate; return (x as (N, C, H, W), kernel, stride, pads, dilation, out size, unbatched), with
+    the right/bottom padding grown so that the ceil_mode windows fit."""
+    _check_pool_input(input, nd, what)
     kernel = _ntuple(kernel_size, nd, "kernel_size", what, 1)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
         _ntuple(stride, nd, "stride", what, 1)
@@ -223,13 +228,7 @@ def _averaging_matrix(xp, size, out, dt):
 
 def _adaptive_sizes(input, output_size, nd, what):
     """Validate; return the output size as an nd-tuple (None in a 2-D output_size keeps that size)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
-    if input.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{what}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got shape "
-                         f"{tuple(input.shape)}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+    _check_pool_input(input, nd, what)
     spatial = tuple(input.shape[-nd:])
     sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * nd
     if len(sizes) != nd:

@@ -16,7 +16,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.ops.shape import reshape
 
-from .normalization import _affine_eval, _filled
+from .normalization import _affine_eval, _check_channel_tensor, _filled
 
 
 # --- layer norm --------------------------------------------------------------------------------------
@@ -92,19 +92,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 # --- group norm and instance norm ----------------------------------------------------------------------------
 def _check_affine(what, t, name, c, input):
-    """``t`` (weight, bias or a running statistic) is None or a (C,) tensor on the input's device and dtype."""
-    if t is None:
-        return
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{what}: {name} must be a Tensor or None, got {type(t).__name__}")
-    if tuple(t.shape) != (c,):
-        raise ValueError(f"{what}: {name} has shape {tuple(t.shape)} but the input (shape {tuple(input.shape)}) has "
-                         f"{c} channels; expected shape ({c},)")
-    if t._backend is not input._backend:
-        raise RuntimeError(f"{what}: {name} is on {t.device} but the input is on {input.device}")
-    if name in ("weight", "bias") and t.dtype != input.dtype:
-        raise TypeError(f"{what}: {name} has dtype {t.dtype.name} but the input has dtype {input.dtype.name}; "
-                        f"convert one of them (e.g. module.to(dtype))")
+    """``t`` (weight, bias or a running statistic) is None or a (C,) tensor on the input's device (weight
+    and bias also of its dtype)."""
+    _check_channel_tensor(what, t, name, c, input, check_dtype=name in ("weight", "bias"))
 
 
 def _check_input(what, input, min_dims=2):
