@@ -22,8 +22,11 @@ from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
 from .clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm
 from .early_stopping import EarlyStopping
+from .lbfgs import LBFGS
 from .lr_scheduler import (
                            ChainedScheduler,
                            ConstantLR,
@@ -43,11 +46,14 @@ from .lr_scheduler import (
 )
 from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam",
+    "Adamax", "RAdam", "Rprop", "ASGD", "LBFGS",
     "lr_scheduler", "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
     "LinearLR", "ReduceLROnPlateau", "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR",
     "OneCycleLR", "SequentialLR", "ChainedScheduler", "EarlyStopping", "clip_grad_norm_", "clip_grad_value_",

@@ -103,6 +103,16 @@ def check_betas(betas):
             raise ValueError(f"Invalid beta parameter at index {i}: {b}")
 
 
+def check_adam_group(group):
+    """The hyperparameters Adam's family shares: lr, eps and weight_decay >= 0, betas in [0, 1), and the
+    implementation switches (ValueError naming a bad value)."""
+    check_nonneg("lr", "learning rate", group["lr"])
+    check_nonneg("eps", "epsilon value", group["eps"])
+    check_betas(group["betas"])
+    check_nonneg("weight_decay", "weight_decay value", group["weight_decay"])
+    check_flags(group)
+
+
 def check_flags(group):
     """The PyTorch implementation switches are accepted (so state dicts and calls port) but only their
     defaults mean anything here: every update is already one vectorised pass per tensor."""

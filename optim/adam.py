@@ -3,9 +3,7 @@
 from ._functional import (
     addcdiv,
     addcmul,
-    check_betas,
-    check_flags,
-    check_nonneg,
+    check_adam_group,
     grad_for_update,
     host_scalar,
     lerp,
@@ -78,11 +76,7 @@ class Adam(Optimizer):
 
     @staticmethod
     def _validate(group):
-        check_nonneg("lr", "learning rate", group["lr"])
-        check_nonneg("eps", "epsilon value", group["eps"])
-        check_betas(group["betas"])
-        check_nonneg("weight_decay", "weight_decay value", group["weight_decay"])
-        check_flags(group)
+        check_adam_group(group)
 
     def step(self, closure=None):
         """One Adam step on every parameter that has a gradient; returns the closure's loss (or None)."""

@@ -5,8 +5,7 @@ from autograd_core import dtypes
 from ._functional import (
     addcdiv,
     addcmul,
-    check_betas,
-    check_flags,
+    check_adam_group,
     check_nonneg,
     grad_for_update,
     host_scalar,
@@ -75,12 +74,8 @@ class NAdam(Optimizer):
 
     @staticmethod
     def _validate(group):
-        check_nonneg("lr", "learning rate", group["lr"])
-        check_nonneg("eps", "epsilon value", group["eps"])
-        check_betas(group["betas"])
-        check_nonneg("weight_decay", "weight_decay value", group["weight_decay"])
+        check_adam_group(group)
         check_nonneg("momentum_decay", "momentum_decay value", group["momentum_decay"])
-        check_flags(group)
 
     def step(self, closure=None):
         """One NAdam step on every parameter that has a gradient; returns the closure's loss (or None)."""
