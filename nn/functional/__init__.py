@@ -27,8 +27,9 @@ from .activation import (
     tanhshrink,
     threshold,
 )
+from .attention import scaled_dot_product_attention
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
-from .distance import cosine_similarity, normalize
+from .distance import cdist, cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
 from .linear import linear
@@ -40,6 +41,15 @@ from .loss import (
     multi_margin_loss,
     nll_loss,
     soft_margin_loss,
+)
+from .loss_extra import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    margin_ranking_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    triplet_margin_loss,
 )
 from .loss_regression import huber_loss, kl_div, l1_loss, mse_loss, smooth_l1_loss
 from .normalization import batch_norm
