@@ -24,6 +24,12 @@ def test_lenet_digits():
     assert "held-out accuracy" in out
 
 
+def test_digits_sequence_model():
+    pytest.importorskip("sklearn")
+    out = run("digits_sequence.py", "--epochs", "2")
+    assert out.count("held-out accuracy") == 2
+
+
 def test_lenet_mnist_on_the_test_set_split():
     if not os.path.isdir(MNIST_DIR):
         pytest.skip("the real MNIST test set is not beside the project")
