@@ -7,3 +7,11 @@ from . import transforms
 from .dataloader import DataLoader, default_collate, to_device
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .datasets import CIFAR10, MNIST, DatasetFileError, Digits, FashionMNIST, download_url, read_cifar_bin, read_idx
+from .sampler import (
+                      BatchSampler,
+                      RandomSampler,
+                      Sampler,
+                      SequentialSampler,
+                      SubsetRandomSampler,
+                      WeightedRandomSampler,
+)

@@ -52,30 +52,71 @@ def to_device(batch, device):
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in mini-batches.
+    """Iterate over ``dataset`` in mini-batches, with PyTorch's arguments.
 
-    batch_size: samples per batch; shuffle: a new random order each epoch, drawn from ``generator``
-    (default: the global generator seeded by ``manual_seed``); drop_last: skip a final short batch;
-    collate_fn: turns a list of samples into a batch; device: move each batch there.
+    batch_size: samples per batch (None: the samples one by one, unbatched); shuffle: a new random order
+    each epoch, drawn from ``generator`` (default: the global generator seeded by ``manual_seed``);
+    sampler: the order of the indices instead (a ``Sampler`` or any iterable of indices, e.g.
+    ``WeightedRandomSampler``; not with shuffle); batch_sampler: lists of indices, one per batch (not
+    with batch_size, shuffle, sampler or drop_last); drop_last: skip a final short batch; collate_fn:
+    turns a list of samples into a batch; device: move each batch there.
+
+    num_workers, pin_memory, timeout, worker_init_fn, prefetch_factor and persistent_workers are
+    accepted so PyTorch loops port unchanged, but batches are always made in the calling process: the
+    datasets here are in-memory arrays, and a batch is one gather per tensor. With num_workers > 0,
+    ``worker_init_fn(0)`` runs once before each epoch, as for a single worker.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None, generator=None,
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
                  device=None):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                       or batch_size < 1):
+            raise ValueError(f"DataLoader: batch_size must be a positive int or None, got {batch_size!r}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or timeout < 0:
+            raise ValueError(f"DataLoader: timeout must be a non-negative number, got {timeout!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle (the sampler sets "
+                             "the order)")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(f"DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                                 f"sampler and drop_last (got batch_size={batch_size!r}, shuffle={shuffle!r}, "
+                                 f"sampler={type(sampler).__name__ if sampler is not None else None}, "
+                                 f"drop_last={drop_last!r})")
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None (unbatched samples) is mutually exclusive with drop_last")
         self.dataset = dataset
         self.batch_size = batch_size
-        self.shuffle = shuffle
+        self.shuffle = bool(shuffle)
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
         self.drop_last = drop_last
         self.collate_fn = collate_fn
         self.generator = generator
         self.device = device
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
 
     def __len__(self):
-        n = len(self.dataset)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _order(self):
+        if self.sampler is not None:
+            return numpy.fromiter((int(i) for i in self.sampler), dtype=numpy.int64)
         n = len(self.dataset)
         if self.shuffle:
             return (self.generator or default_generator()).permutation(n)
@@ -91,10 +132,27 @@ class DataLoader:
         samples = [ds[int(i)] for i in indices]
         return (self.collate_fn or default_collate)(samples)
 
-    def __iter__(self):
+    def _index_batches(self):
+        if self.batch_sampler is not None:
+            for b in self.batch_sampler:
+                yield numpy.asarray(b, dtype=numpy.int64)
+            return
         order = self._order()
         n = len(order)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
-            batch = self._fetch(order[start:start + self.batch_size])
+            yield order[start:start + self.batch_size]
+
+    def __iter__(self):
+        if self.num_workers > 0 and self.worker_init_fn is not None:
+            self.worker_init_fn(0)
+        if self.batch_size is None and self.batch_sampler is None:  # unbatched: one sample at a time
+            for i in self._order():
+                sample = self.dataset[int(i)]
+                if self.collate_fn is not None:
+                    sample = self.collate_fn(sample)
+                yield sample if self.device is None else to_device(sample, self.device)
+            return
+        for indices in self._index_batches():
+            batch = self._fetch(indices)
             yield batch if self.device is None else to_device(batch, self.device)
