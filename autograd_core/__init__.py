@@ -8,13 +8,14 @@
 
 The pieces, read top to bottom: ``tensor`` (the data model), ``function`` (an op and its graph
 node), ``engine`` (backward), ``grad_mode``, ``ops`` (every operation), ``factories``,
-``gradcheck``, ``serialization``, ``random``.
+``gradcheck``, ``serialization``, ``random``; ``autograd`` and ``cuda`` give PyTorch's ``torch.autograd`` and
+``torch.cuda`` names.
 """
 
 from backends import Device, available_devices, is_cuda_available
 from backends import parse_device as device
 
-from . import _methods, ops
+from . import _methods, autograd, cuda, ops
 from .checkpoint import load_checkpoint, save_checkpoint
 from .dlpack import from_dlpack
 from .dtypes import (

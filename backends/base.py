@@ -183,5 +183,14 @@ class Backend:
     def memory_stats(self):
         raise NotImplementedError
 
+    def reset_peak_memory_stats(self):
+        raise NotImplementedError
+
+    def empty_cache(self):
+        """Return cached device memory to the driver (the CPU keeps no cache: nothing to do)."""
+
+    def device_name(self):
+        raise NotImplementedError
+
     def from_dlpack(self, obj):
         raise NotImplementedError

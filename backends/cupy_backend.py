@@ -286,6 +286,15 @@ class CupyBackend(Backend):
         self._peak = 0
         self._sample_peak()
 
+    def empty_cache(self):
+        """Free the memory pool's unused blocks on this GPU (live arrays stay)."""
+        with self._on_device():
+            cupy.get_default_memory_pool().free_all_blocks()
+
+    def device_name(self):
+        name = cupy.cuda.runtime.getDeviceProperties(self.index)["name"]
+        return name.decode() if isinstance(name, bytes) else str(name)
+
     def from_dlpack(self, obj):
         with self._on_device():
             return cupy.from_dlpack(obj)

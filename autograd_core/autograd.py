@@ -1,0 +1,17 @@
+"""``autograd_core.autograd``, as ``torch.autograd``: the same functions under the names PyTorch code uses.
+
+    dx, = ag.autograd.grad(y, x, create_graph=True)
+    ag.autograd.gradcheck(f, (x,))
+    with ag.autograd.set_grad_enabled(False): ...
+
+``Function`` is the engine's: ``forward`` computes on arrays and saves what ``backward`` needs on
+``self``; ``backward`` returns one gradient (a Tensor) per input (see ``autograd_core.function``).
+"""
+
+from .engine import backward, grad
+from .function import Function
+from .grad_mode import detect_anomaly, enable_grad, inference_mode, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+__all__ = ["backward", "grad", "Function", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad",
+           "enable_grad", "set_grad_enabled", "inference_mode", "detect_anomaly"]
