@@ -25,6 +25,7 @@ from .dtypes import (
                      float16,
                      float32,
                      float64,
+                     get_default_dtype,
                      half,
                      int,
                      int8,
@@ -32,6 +33,7 @@ from .dtypes import (
                      int32,
                      int64,
                      long,
+                     set_default_dtype,
                      short,
                      uint8,
 )

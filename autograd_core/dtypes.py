@@ -82,6 +82,22 @@ def result_type(da, na, db, nb):
     return numpy.promote_types(da, db)
 
 
+def set_default_dtype(d):
+    """The floating dtype of what is made without one (Python floats, ``randn``, ``zeros``, layer
+    parameters): float32 by default; float16 or float64 as ``torch.set_default_dtype``."""
+    global DEFAULT_FLOAT
+    dt = to_dtype(d)
+    if dt not in (float16, float32, float64):
+        raise TypeError(f"set_default_dtype: only floating dtypes (float16, float32, float64) can be the default, "
+                        f"got {dt.name}")
+    DEFAULT_FLOAT = dt
+
+
+def get_default_dtype():
+    """The floating dtype used where none is given (float32 unless ``set_default_dtype`` changed it)."""
+    return DEFAULT_FLOAT
+
+
 def scalar_result_type(dt, scalar):
     """dtype of ``tensor op python_scalar``: a float scalar makes bool and integer tensors float32,
     an int scalar makes a bool tensor int64; otherwise the tensor's dtype is kept."""

@@ -269,8 +269,11 @@ class _Reader:
         self.fail(f"unexpected {'dict key ' if key else ''}node", node)
 
 
-def load(f, map_location=None):
+def load(f, map_location=None, *, weights_only=True, mmap=None):
     """Read what ``save`` wrote (or any safetensors file, as a flat ``{name: Tensor}`` dict).
+
+    ``weights_only`` and ``mmap`` are accepted so ``torch.load`` calls port: loading here is always
+    "weights only" (the format holds tensors, numbers, strings and containers; no pickle, no code).
 
     Tensors come back on the device they were saved from, as leaves (``requires_grad`` as saved).
     ``map_location`` overrides the device: ``"cpu"``, ``"cuda:0"``, a Device, a dict
