@@ -157,6 +157,21 @@ class Module:
             module = module._modules[part]
         return module
 
+    def get_parameter(self, target):
+        """The parameter named by a dotted path, e.g. ``"layer1.0.conv1.weight"``."""
+        return self._get_named(target, "_parameters", "parameter")
+
+    def get_buffer(self, target):
+        """The buffer named by a dotted path, e.g. ``"bn1.running_mean"``."""
+        return self._get_named(target, "_buffers", "buffer")
+
+    def _get_named(self, target, table, kind):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in getattr(module, table):
+            raise AttributeError(f"{type(module).__name__} has no {kind} '{name}' (looking up '{target}')")
+        return getattr(module, table)[name]
+
     # --- iteration -------------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         """(name, module) for this module and every descendant, depth first (``""`` for self)."""

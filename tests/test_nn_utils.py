@@ -62,3 +62,13 @@ def test_errors_name_what_was_passed():
         nn.utils.parameters_to_vector([model.weight, [1.0]])
     with pytest.raises(TypeError, match="expected an iterable of Tensors"):
         nn.utils.parameters_to_vector(model.weight)
+
+
+def test_module_get_parameter_and_get_buffer():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    assert model.get_parameter("0.weight") is model[0].weight
+    assert model.get_buffer("1.running_mean") is model[1].running_mean
+    with pytest.raises(AttributeError, match="Linear has no parameter 'w' \\(looking up '0.w'\\)"):
+        model.get_parameter("0.w")
+    with pytest.raises(AttributeError, match="Sequential has no submodule '5'"):
+        model.get_buffer("5.running_mean")
