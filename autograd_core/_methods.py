@@ -88,6 +88,12 @@ METHODS = {
     "kthvalue": ops.kthvalue, "median": ops.median, "diff": ops.diff, "trace": ops.trace, "kron": ops.kron,
     "index_add": ops.index_add, "masked_select": ops.masked_select, "take": ops.take, "isclose": ops.isclose,
     "bitwise_and": ops.bitwise_and, "bitwise_or": ops.bitwise_or, "bitwise_xor": ops.bitwise_xor,
+    # cumulative, counting, NaN-skipping statistics, specials
+    "cumprod": ops.cumprod, "cummax": ops.cummax, "cummin": ops.cummin, "logcumsumexp": ops.logcumsumexp,
+    "bincount": ops.bincount, "histc": ops.histc, "nansum": ops.nansum, "nanmean": ops.nanmean,
+    "quantile": ops.quantile, "nanquantile": ops.nanquantile, "nanmedian": ops.nanmedian, "sinc": ops.sinc,
+    "deg2rad": ops.deg2rad, "rad2deg": ops.rad2deg, "erfc": ops.erfc, "cross": ops.cross, "dist": ops.dist,
+    "rot90": ops.rot90, "is_nonzero": ops.is_nonzero,
     # layout
     "contiguous": ops.contiguous, "is_contiguous": ops.is_contiguous,
 }

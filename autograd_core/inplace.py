@@ -206,7 +206,8 @@ def inplace_versions(ops):
     names = ("relu", "sigmoid", "tanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "abs",
              "neg", "pow", "sin", "cos", "tan", "sinh", "cosh", "asin", "acos", "atan", "reciprocal", "square",
              "sign", "floor", "ceil", "round", "trunc", "frac", "remainder", "fmod", "lerp", "addcmul", "addcdiv",
-             "clamp_min", "clamp_max", "nan_to_num", "index_add")
+             "clamp_min", "clamp_max", "nan_to_num", "index_add", "cumsum", "cumprod", "sinc", "deg2rad", "rad2deg",
+             "erf", "erfc", "logit", "hypot", "xlogy", "atan2", "asinh", "acosh", "atanh", "exp2")
     out = {}
     for n in names:
         fn = getattr(ops, n, None)

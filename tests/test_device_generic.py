@@ -104,6 +104,9 @@ SYNC_SITES = {
     "autograd_core/ops/arrange.py (nonzero)": "the result's size depends on the data",
     "autograd_core/ops/arrange.py (repeat_interleave)": "tensor counts: >= 0, their sum the size",
     "autograd_core/ops/arrange.py (unique)": "the result's size depends on the data",
+    "autograd_core/ops/counting.py (_host_pair)": "bincount's size (max + 1, min >= 0); histc's range from the data",
+    "autograd_core/ops/nanstats.py (_q_array)": "a tensor q must lie in [0, 1] (checked on the host, as PyTorch)",
+    "autograd_core/ops/misc.py (is_nonzero)": "returns a Python bool, as PyTorch",
 }
 # syncs that read a whole array, whose data sizes the result
 DATA_SIZED = ("boolean mask indexing", "xp.nonzero", "xp.unique", "to_host")
@@ -478,7 +481,36 @@ MORE = {
     "isclose_bitwise": (lambda a, i: [ag.isclose(a, a + 1e-9), i & 3, i | i, 5 ^ i, (a > 0) & (a < 1)],
                         [A34, ints(9, 3, 4)]),
 }
-FAMILIES = {**ARITH, **UNARY, **COMPARE, **REDUCE, **SHAPE, **JOIN, **INDEX, **MATMUL, **ARRANGE, **MORE}
+ZN = numpy.array([[2.0, 0.0, 3.0, -1.5, 0.5], [0.0, 1.5, 0.0, 2.0, -1.0], [1.2, numpy.nan, 0.9, 1.1, 0.0]])
+MORE2 = {
+    "stack_broadcast_grids": (lambda a, b, v: [*ag.broadcast_tensors(a, b), ag.atleast_3d(v), *ag.atleast_2d(v, a),
+                                               ag.hstack([a, a]), ag.vstack([v, v]), ag.dstack([a, a]),
+                                               ag.column_stack([v, a[:, :2]]), ag.block_diag(a, v, v[0]),
+                                               ag.cartesian_prod(v, v[:2]), a.rot90(), a.rot90(3, (1, 0)),
+                                               a.rot90(2), ag.tril_indices(3, 4, 1, device=a.device),
+                                               ag.triu_indices(4, 3, -1, device=a.device)],
+                              [r(3, 4), r(2, 1, 4, seed=1), r(3, seed=2)]),
+    "cross_dist": (lambda a, b: [a.cross(b, dim=1), ag.cross(a.T, b.T), a.dist(b), a.dist(b, 3.0),
+                                 a.dist(b, float("inf")), a.dist(b, 0)], [r(4, 3), r(4, 3, seed=1)]),
+    "cumulative": (lambda x, z: [x.cumprod(1), z.cumprod(0), z.cumprod(1), x.cummax(1), x.cummin(0), z.cummax(0),
+                                 (x * 100.0).logcumsumexp(1), x.logcumsumexp(0)], [A34, Z]),
+    "counting": (lambda i, w, x, s: [ag.bincount(i), i.bincount(w, minlength=9), x.histc(5, -1.0, 1.0), x.histc(7),
+                                     ag.searchsorted(s, x), ag.searchsorted(s, x, right=True),
+                                     ag.searchsorted(x.sort(1).values, x[:, :2], side="right"),
+                                     ag.bucketize(x, s, right=True), ag.searchsorted(s, 0.5)],
+                 [ints(6, 10), r(10, seed=1), A34, numpy.sort(r(6, seed=2))]),
+    "nan_stats_quantiles": (lambda x, z: [z.nansum(), z.nansum(1), z.nanmean(0), z.nanmean(1, keepdim=True),
+                                          x.quantile(0.3, 1), x.quantile(ag.tensor([0.2, 0.9], dtype=x.dtype,
+                                                                                    device=x.device), 0),
+                                          x.quantile(0.4, interpolation="lower"),
+                                          x.nanquantile(0.6, 1, True, interpolation="higher"),
+                                          x.quantile(0.5, 0, interpolation="midpoint"),
+                                          z.nanquantile(0.7, 1, interpolation="nearest"), z.quantile(0.5, 1),
+                                          z.nanmedian(), z.nanmedian(1), x.nanmedian(0, keepdim=True)], [A34, ZN]),
+    "specials": (lambda x, i: [x.sinc(), (x * 0.0).sinc(), x.deg2rad(), x.rad2deg(), (x * 3.0).erfc(), i.erfc(),
+                               i.sinc(), ag.is_nonzero(x[0, 0]) and x.sum()], [A34, ints(4, 5)]),
+}
+FAMILIES = {**ARITH, **UNARY, **COMPARE, **REDUCE, **SHAPE, **JOIN, **INDEX, **MATMUL, **ARRANGE, **MORE, **MORE2}
 
 
 @pytest.mark.parametrize("name", list(FAMILIES))

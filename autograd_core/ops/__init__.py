@@ -49,9 +49,12 @@ from .compare import (
                       ne,
 )
 from .convert import clone, to_device_dtype
+from .counting import bincount, bucketize, histc, searchsorted
+from .cumulative import cummax, cummin, cumprod, logcumsumexp
 from .index import gather, getitem, index_select, masked_fill, scatter, scatter_add
 from .join import cat, chunk, pad, repeat, split, stack, unbind
 from .linalg import addmm, bmm, dot, einsum, matmul, mm, outer
+from .misc import cross, deg2rad, dist, erfc, is_nonzero, is_tensor, numel, rad2deg, sinc
 from .more import (
                       addcdiv,
                       addcmul,
@@ -75,6 +78,7 @@ from .more import (
                       var_mean,
                       xlogy,
 )
+from .nanstats import nanmean, nanmedian, nanquantile, nansum, quantile
 from .reduce import (
                       amax,
                       amin,
@@ -110,6 +114,23 @@ from .shape import (
                       unflatten,
                       unsqueeze,
                       view,
+)
+from .stacking import (
+                      atleast_1d,
+                      atleast_2d,
+                      atleast_3d,
+                      block_diag,
+                      broadcast_shapes,
+                      broadcast_tensors,
+                      cartesian_prod,
+                      column_stack,
+                      dstack,
+                      hstack,
+                      rot90,
+                      row_stack,
+                      tril_indices,
+                      triu_indices,
+                      vstack,
 )
 from .trig import (
                       acos,
