@@ -180,6 +180,11 @@ def _is_complex(self):
     return self._data.dtype.kind == "c"
 
 
+def _ndimension(self):
+    """The number of dims (``ndim``)."""
+    return self._data.ndim
+
+
 def _ravel(self):
     """The tensor flattened to 1-d (``reshape(-1)``)."""
     return ops.reshape(self, (-1,))
@@ -194,7 +199,7 @@ EXTRA = {"__dlpack__": dlpack.tensor_dlpack, "__dlpack_device__": dlpack.tensor_
          "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones), "new_empty": _new(factories.empty),
          "new_full": _new_full, "new_tensor": _new_tensor, "view_as": _view_as, "reshape_as": _reshape_as,
          "type_as": _type_as, "nelement": _nelement, "stride": _stride, "is_floating_point": _is_floating_point,
-         "is_complex": _is_complex, "ravel": _ravel}
+         "is_complex": _is_complex, "ravel": _ravel, "ndimension": _ndimension}
 
 
 def attach():
