@@ -15,6 +15,23 @@ from autograd_core.tensor import RemovableHandle
 
 from .parameter import Parameter
 
+
+def _needs_grad(t):
+    return isinstance(t, Tensor) and t.requires_grad and t.dtype.kind == "f"
+
+
+class _BackwardHookGate(ag.Function):
+    """y_i = x_i for k tensors;  dL/dx = on_grads(dL/dy): the place a module's backward hooks run"""
+
+    def forward(self, *arrays, on_grads):
+        self.on_grads = on_grads
+        return arrays if len(arrays) > 1 else arrays[0]
+
+    def backward(self, *gys):
+        out = tuple(self.on_grads(gys))
+        return out if len(out) > 1 else out[0]
+
+
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -33,6 +50,7 @@ class Module:
         d["_modules"] = {}
         d["_forward_hooks"] = {}
         d["_forward_pre_hooks"] = {}
+        d["_backward_hooks"] = {}
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define one in the subclass")
@@ -42,12 +60,72 @@ class Module:
             new = hook(self, args)
             if new is not None:
                 args = new if isinstance(new, tuple) else (new,)
+        backward_hooks = self.__dict__.get("_backward_hooks")
+        if backward_hooks and ag.is_grad_enabled():
+            return self._call_with_backward_hooks(args, kwargs, list(backward_hooks.values()))
         out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             new = hook(self, args, out)
             if new is not None:
                 out = new
         return out
+
+    def _call_with_backward_hooks(self, args, kwargs, hooks):
+        """forward between two gates: identities whose backwards see dL/d(output) and then dL/d(inputs),
+        where each ``hook(module, grad_input, grad_output)`` runs (and may replace grad_input)."""
+        state = {"grad_output": None}
+        gated = [i for i, a in enumerate(args) if _needs_grad(a)]
+
+        def run_hooks(grad_input):
+            for hook in hooks:
+                new = hook(self, grad_input, state["grad_output"])
+                if new is not None:
+                    new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+                    if len(new) != len(grad_input):
+                        raise RuntimeError(f"backward hook of {type(self).__name__} returned {len(new)} gradient(s) "
+                                           f"for {len(grad_input)} input(s)")
+                    grad_input = new
+            return grad_input
+
+        if gated:
+            def on_input_grads(gys):
+                full = [None] * len(args)
+                for i, g in zip(gated, gys):
+                    full[i] = g
+                full = run_hooks(tuple(full))
+                return tuple(full[i] for i in gated)
+
+            opened = _BackwardHookGate.apply(*[args[i] for i in gated], on_grads=on_input_grads)
+            opened = opened if isinstance(opened, tuple) else (opened,)
+            args = list(args)
+            for i, t in zip(gated, opened):
+                args[i] = t
+            args = tuple(args)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            new = hook(self, args, out)
+            if new is not None:
+                out = new
+        outs = out if isinstance(out, tuple) else (out,)
+        oidx = [i for i, o in enumerate(outs) if _needs_grad(o)]
+        if not oidx:
+            return out
+
+        def on_output_grads(gys):
+            full = [None] * len(outs)
+            for i, g in zip(oidx, gys):
+                full[i] = g
+            state["grad_output"] = tuple(full)
+            if not gated:  # no input takes a gradient: the hooks run now, with grad_input all None (as PyTorch)
+                run_hooks((None,) * len(args))
+            return gys
+
+        closed = _BackwardHookGate.apply(*[outs[i] for i in oidx], on_grads=on_output_grads)
+        closed = closed if isinstance(closed, tuple) else (closed,)
+        outs = list(outs)
+        for i, t in zip(oidx, closed):
+            outs[i] = t
+        return tuple(outs) if isinstance(out, tuple) else outs[0]
 
     # --- registration --------------------------------------------------------------------------
     def _check_init(self):
@@ -374,6 +452,13 @@ class Module:
     def register_forward_hook(self, hook):
         """``hook(module, inputs, output)`` after every forward; a non-None return replaces the output."""
         return RemovableHandle(self._forward_hooks, hook)
+
+    def register_full_backward_hook(self, hook):
+        """``hook(module, grad_input, grad_output)`` once the gradients with respect to the module's
+        positional tensor inputs are computed (None for inputs that take none); a non-None return replaces
+        grad_input. As PyTorch's: the inputs and outputs pass through identity nodes, so a hook sees the
+        gradients of the whole module, however many ops it runs."""
+        return RemovableHandle(self._backward_hooks, hook)
 
     def register_forward_pre_hook(self, hook):
         """``hook(module, inputs)`` before every forward; a non-None return replaces the inputs."""
