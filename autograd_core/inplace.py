@@ -208,11 +208,7 @@ def inplace_versions(ops):
              "sign", "floor", "ceil", "round", "trunc", "frac", "remainder", "fmod", "lerp", "addcmul", "addcdiv",
              "clamp_min", "clamp_max", "nan_to_num", "index_add", "cumsum", "cumprod", "sinc", "deg2rad", "rad2deg",
              "erf", "erfc", "logit", "hypot", "xlogy", "atan2", "asinh", "acosh", "atanh", "exp2")
-    out = {}
-    for n in names:
-        fn = getattr(ops, n, None)
-        if fn is not None:
-            out[n + "_"] = _inplace_version(n + "_", fn)
+    out = {n + "_": _inplace_version(n + "_", getattr(ops, n)) for n in names}
     out["clip_"] = clamp_
     out["negative_"] = out["neg_"]
     out["absolute_"] = out["abs_"]

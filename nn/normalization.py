@@ -40,6 +40,14 @@ def _affine_parameters(module, c, affine, bias, device, dtype):
         module.register_parameter("bias", None)
 
 
+def _reset_affine(module):
+    """gamma (``weight``) to 1 and beta (``bias``) to 0, where the module has them."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _NormBase(Module):
     """What batch norm and instance norm share: num_features, eps, momentum, affine, track_running_stats;
     gamma (``weight``, init 1) and beta (``bias``, init 0) when ``affine``; the buffers running_mean (0),
@@ -72,10 +80,7 @@ class _NormBase(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
 
 class _BatchNorm(_NormBase):
@@ -164,10 +169,7 @@ class LayerNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -202,10 +204,7 @@ class GroupNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         if isinstance(input, ag.Tensor) and input.ndim >= 2 and input.shape[1] != self.num_channels:

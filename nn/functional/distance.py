@@ -31,21 +31,13 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     the dot product of ``normalize(x1, eps=eps)`` and ``normalize(x2, eps=eps)``; ``dim`` is reduced.
     """
     what = "cosine_similarity"
-    for t, name in ((x1, "x1"), (x2, "x2")):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{what}: {name} must be a Tensor, got {type(t).__name__}")
-        if t.dtype.kind != "f":
-            raise TypeError(f"{what}: expected floating-point inputs, got {name} of dtype {t.dtype.name}")
-    if x1._backend is not x2._backend:
-        raise RuntimeError(f"{what}: x1 is on {x1.device} but x2 is on {x2.device}")
+    _float_points(what, x1=x1, x2=x2)
     shape = _broadcast_shape(tuple(x1.shape), tuple(x2.shape))
     if shape is None:
         raise ValueError(f"{what}: x1 of shape {tuple(x1.shape)} and x2 of shape {tuple(x2.shape)} can't be "
                          f"broadcast to one shape")
     if not shape:
         raise ValueError(f"{what}: the inputs must have at least one dimension, got 0-d tensors (dim={dim})")
-    if x1.dtype != x2.dtype:
-        raise TypeError(f"{what}: x1 has dtype {x1.dtype.name} but x2 has dtype {x2.dtype.name}")
     if tuple(x1.shape) != shape:
         x1 = ag.broadcast_to(x1, shape)
     if tuple(x2.shape) != shape:
