@@ -79,10 +79,10 @@ def test_winograd_matches_direct_sum(n, c, o, h, w, p, dtype, device):
 
 
 def test_winograd_is_the_path_taken():
-    """The cases above do run as Winograd on the CPU (so the test above tests it)."""
+    """The cases above do run as Winograd F(2x2, 3x3) on the CPU (so the test above tests it)."""
     cpu = ag.tensor(0.0)._backend
     for n, c, o, h, w, p in WINO_CASES:
-        assert _winograd(cpu, (n, c, h, w), (o, c, 3, 3), ((1, 1), ((p, p), (p, p)), (1, 1), 1))
+        assert _winograd(cpu, (n, c, h, w), (o, c, 3, 3), ((1, 1), ((p, p), (p, p)), (1, 1), 1)) is winograd
 
 
 @pytest.mark.parametrize("geom,shape,usable", [

@@ -9,8 +9,8 @@ Which form runs depends on the device and the layer:
 
 * GPU (``backend.native_col2im``: a fused col2im gather kernel, cuBLAS GEMMs): im2col + GEMM, and for
   dL/dx one GEMM into columns plus col2im.
-* CPU, 3x3 stride-1 layers with at least 16 channels in and out: Winograd F(2x2, 3x3) in all three
-  (``winograd``).
+* CPU, 3x3 stride-1 layers with at least 16 channels in and out: Winograd in all three, F(4x4, 3x3)
+  where the batch has enough tiles (``winograd4``), else F(2x2, 3x3) (``winograd``).
 * CPU, other layers with at least 32 output channels: activations and gradients in (H, W, N, C)
   memory order (channels-last, the batch next to them); im2col gathers runs of C contiguous values
   and the GEMM writes its output in that order (``_conv_channels_last``).
@@ -23,7 +23,7 @@ Which form runs depends on the device and the layer:
 from backends.base import channels_innermost
 from backends.numpy_backend import im2col_strided
 
-from . import winograd
+from . import winograd, winograd4
 
 
 # --- array-level kernels (raw arrays; ``geom`` = (stride, padding, dilation, groups)) --------------
@@ -43,9 +43,12 @@ def _batch_inner(backend, channels, groups):
 
 
 def _winograd(backend, x_shape, w_shape, geom):
-    """Whether this convolution (and so its gradients) runs as Winograd F(2x2, 3x3): on the CPU, where
-    it applies (``winograd.usable``). The GPU keeps im2col + cuBLAS."""
-    return not backend.native_col2im and winograd.usable(x_shape, w_shape, geom)
+    """The Winograd module this convolution (and so its gradients) runs with on the CPU: ``winograd4``
+    (F(4x4, 3x3)) where it applies and pays (``winograd4.usable``), else ``winograd`` (F(2x2, 3x3))
+    where that applies; None otherwise, and always on the GPU, which keeps im2col + cuBLAS."""
+    if backend.native_col2im or not winograd.usable(x_shape, w_shape, geom):
+        return None
+    return winograd4 if winograd4.usable(x_shape, w_shape, geom) else winograd
 
 
 def _im2col_channels_last(xp, x, kernel, geom):
@@ -81,10 +84,15 @@ def _conv_channels_last(xp, x, wm, kernel, geom):
 
 def _conv_forward(backend, x, w, geom, keep):
     """y = conv(x, W) and what the gradients will reuse: the columns (where ``keep``, else None), or for
-    Winograd ("winograd", V (None unless ``keep``), geometry, the weight transform U' for dL/dx)."""
-    if _winograd(backend, x.shape, w.shape, geom):
+    Winograd ("winograd", V (None unless ``keep``), geometry, the weight transform U' for dL/dx) or
+    ("winograd4", V, geometry)."""
+    wino = _winograd(backend, x.shape, w.shape, geom)
+    if wino is winograd4:
+        y, v, geo = winograd4.conv2d(backend.xp, x, w, geom[1], keep=keep)
+        return y, ("winograd4", v, geo)
+    if wino is winograd:
         y, v, geo, u = winograd.conv2d(backend.xp, x, w, geom[1], keep=keep)
-        return y, (("winograd", v, geo, u) if keep else ("winograd", None, geo, u))
+        return y, ("winograd", v, geo, u)
     y, cols = _conv_arrays(backend, x, w, geom)
     return y, (cols if keep else None)
 
@@ -127,16 +135,17 @@ def _conv_arrays(backend, x, w, geom):
 def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
     """gW (O, Cg, kh, kw) = sum_n g_n cols_n^T, per group (computed as (cols_n g_n^T)^T: measured the
     fastest arrangement of this contraction for NumPy's batched matmul). ``cols`` is what the forward
-    kept: NCHW columns, ("batch_inner", columns), ("channels_last", columns) or ("winograd", V,
-    geometry); None makes them again."""
-    if isinstance(cols, tuple) and cols[0] == "winograd":
+    kept: NCHW columns, ("batch_inner", columns), ("channels_last", columns) or ("winograd" or
+    "winograd4", V, geometry, ...); None makes them again."""
+    if isinstance(cols, tuple) and cols[0] in ("winograd", "winograd4"):
         if cols[1] is not None:  # the forward's V
-            return winograd.conv2d_weight_grad(backend.xp, g, cols[2], v=cols[1], x=x, padding=geom[1])
+            wino = winograd4 if cols[0] == "winograd4" else winograd
+            return wino.conv2d_weight_grad(backend.xp, g, cols[2], v=cols[1])
         cols = None
     o = g.shape[1]
-    if cols is None and _winograd(backend, x.shape, (o, x.shape[1]) + tuple(kernel), geom):
-        geo = winograd.geometry(x.shape, geom[1])  # no V kept (double backward): made again from x
-        return winograd.conv2d_weight_grad(backend.xp, g, geo, x=x, padding=geom[1])
+    wino = _winograd(backend, x.shape, (o, x.shape[1]) + tuple(kernel), geom) if cols is None else None
+    if wino is not None:  # no V kept (double backward): made again from x
+        return wino.conv2d_weight_grad(backend.xp, g, wino.geometry(x.shape, geom[1]), x=x, padding=geom[1])
     if cols is None and geom[3] == 1 and _channels_last(backend, o) and channels_innermost(x):
         cols = ("channels_last", _im2col_channels_last(backend.xp, x, kernel, geom)[0])
     if cols is None and _batch_inner(backend, o, geom[3]) and not _channels_last(backend, o):
@@ -186,7 +195,10 @@ def _conv_transpose_arrays(backend, g, w, in_size, geom, cache=None):
     """
     if backend.native_col2im:
         return _conv_transpose_gemm(backend, g, w, in_size, geom)
-    if _winograd(backend, (g.shape[0], w.shape[1]) + tuple(in_size), w.shape, geom):
+    wino = _winograd(backend, (g.shape[0], w.shape[1]) + tuple(in_size), w.shape, geom)
+    if wino is winograd4:
+        return winograd4.conv2d_input_grad(backend.xp, g, w, geom[1])
+    if wino is winograd:
         u = cache[3] if isinstance(cache, tuple) and cache[0] == "winograd" else None  # the forward's U'
         return winograd.conv2d_input_grad(backend.xp, g, w, geom[1], u=u)
     stride, padding, dilation, groups = geom
