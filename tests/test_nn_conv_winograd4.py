@@ -166,3 +166,25 @@ def test_f4_matches_torch():
                        lambda x, w, b: torch.nn.functional.conv2d(
                            torch.relu(torch.nn.functional.conv2d(x, w, b, 1, 1)), w, b, 1, 1),
                        *arrs, tol={"float32": dict(rtol=1e-3, atol=1e-3)})
+
+
+def test_f4_chunks_agree(monkeypatch):
+    """One tile row per chunk gives what one chunk gives: forward, both gradients, and dL/dW from x alone."""
+    n, c, o, h, w, p = F4_CASES[2]
+    x, wt = rand_array((n, c, h, w), seed=22), rand_array((o, c, 3, 3), seed=23) / 6
+    g = rand_array(ref_conv(x, wt, 1, p).shape, seed=24)
+    pads = geom(p)[1]
+
+    def run():
+        xs, ws = ag.tensor(x, requires_grad=True), ag.tensor(wt, requires_grad=True)
+        y = F.conv2d(xs, ws, padding=p)
+        y.backward(ag.tensor(g))
+        from_x = winograd4.conv2d_weight_grad(numpy, g, winograd4.geometry(x.shape, pads), x=x, padding=pads)
+        return host(y), host(xs.grad), host(ws.grad), from_x
+
+    default = run()
+    assert len(winograd4._chunks(winograd4.geometry(x.shape, pads)[3], 36 * 7 * n * o * 8)) == 1
+    monkeypatch.setattr(winograd4, "CHUNK_BYTES", 1)
+    assert len(winograd4._chunks(5, 36 * 7 * n * o * 8)) == 5
+    for a, b in zip(run(), default):
+        numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

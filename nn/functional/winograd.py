@@ -32,10 +32,10 @@ without a transpose. The transforms and GEMMs run over chunks of tile rows so th
 M are still in the cache when the next step reads them.
 
 Used on the CPU for the 3x3 stride-1 convolutions of CNNs (ResNet, VGG) with at least 16 channels
-in and out (``usable``) and too few tiles for F(4x4, 3x3) (``winograd4``, which takes the rest). Measured on ResNet-18 (CIFAR, B=16, 2 cores), one layer's forward on its
-own against im2col + GEMM: 64 channels at 32x32 11.1 -> 9.6 ms, 128 at 16x16 9.6 -> 6.3 ms, 256 at
-8x8 8.6 -> 5.0 ms, 512 at 4x4 10.0 -> 7.1 ms; the whole training step 512 -> 400 ms or so, with the
-layout kept between layers.
+in and out (``usable``) and too few tiles for F(4x4, 3x3) (``winograd4``, which takes the rest).
+Measured on ResNet-18 (CIFAR, B=16, 2 cores), one layer's forward on its own against im2col + GEMM:
+64 channels at 32x32 11.1 -> 9.6 ms, 128 at 16x16 9.6 -> 6.3 ms, 256 at 8x8 8.6 -> 5.0 ms, 512 at
+4x4 10.0 -> 7.1 ms; the whole training step 512 -> 400 ms or so, with the layout kept between layers.
 """
 
 import numpy

@@ -109,38 +109,56 @@ def _tile_axes(xp, a, lead, count, length, inner):
                                            (length * step, 4 * step, step, it), writeable=False)
 
 
-def input_transform(xp, x, padding, th, tw):
-    """V (6, 6, th, tw, N, C) = B^T d B for every 6x6 tile d of the padded input: B^T along the rows of
-    all tiles (one GEMM on the overlapping row windows), then along their columns."""
-    n, c = x.shape[:2]
-    nc, wp = n * c, 4 * tw + 2
-    bt = _mat(xp, "BT", x.dtype)
-    xpad = _padded(xp, x, padding, th, tw)
-    rows = xp.matmul(bt, _tile_axes(xp, xpad, 1, th, 4 * th + 2, wp * nc)[0])  # (th, 6 a, wp N C)
-    cols = _tile_axes(xp, rows, th * 6, tw, wp, nc).reshape(th, 6, tw, 6, nc)  # (th, a, tw, b, N C)
-    v = xp.empty((6, 6, th, tw, n, c), dtype=x.dtype)
-    xp.matmul(bt, cols, out=v.reshape(6, 6, th, tw, nc).transpose(2, 0, 3, 1, 4))
-    return v
+# The transforms and GEMMs run over chunks of tile rows of at most this many bytes of V (or M), which
+# bounds the temporaries of a large layer (a 224x224 VGG layer at B=64 would otherwise hold several
+# GB at once); ResNet-18 at B=16 (at most 9.4 MB) runs in one chunk: smaller, cache-sized chunks were
+# measured slower (one 64-channel 32x32 layer 5.0 -> 5.3-5.7 ms, the training step 281 -> 288-296 ms)
+CHUNK_BYTES = 32 << 20
+
+
+def _chunks(th, per_row_bytes):
+    rows = max(1, CHUNK_BYTES // max(1, per_row_bytes))
+    return [(t, min(th, t + rows)) for t in range(0, th, rows)]
+
+
+def _input_chunk(xp, xpad, t0, t1, tw, out):
+    """out (6, 6, t1 - t0, tw, N, C) = B^T d B for the tiles d of tile rows t0 .. t1 of the padded input
+    ``xpad`` (4 th + 2, 4 tw + 2, N, C): B^T along the rows of all tiles (one GEMM on the overlapping
+    row windows), then along their columns."""
+    n, c = xpad.shape[2:]
+    nc, wp, rows = n * c, 4 * tw + 2, t1 - t0
+    bt = _mat(xp, "BT", xpad.dtype)
+    windows = _tile_axes(xp, xpad[4 * t0:4 * t1 + 2], 1, rows, 4 * rows + 2, wp * nc)[0]
+    r = xp.matmul(bt, windows)  # (rows, 6 a, wp N C)
+    cols = _tile_axes(xp, r, rows * 6, tw, wp, nc).reshape(rows, 6, tw, 6, nc)  # (rows, a, tw, b, N C)
+    xp.matmul(bt, cols, out=out.reshape(6, 6, rows, tw, nc).transpose(2, 0, 3, 1, 4))
 
 
 def conv(xp, x, u, padding, keep=False):
-    """h = conv(x, W) for the transformed kernel u (36, C_in, C_out): V = B^T d B, M = V u, then each
-    tile's 4x4 block A^T M A (A^T on the rows, then on the columns, written in place). Returns (h, V):
-    h (N, C_out, OH, OW) a view of an (OH, OW, N, C_out) array, V only when ``keep``."""
+    """h = conv(x, W) for the transformed kernel u (36, C_in, C_out), chunk by chunk of tile rows:
+    V = B^T d B, M = V u, then each tile's 4x4 block A^T M A (A^T on the rows, then on the columns,
+    written in place). Returns (h, V): h (N, C_out, OH, OW) a view of an (OH, OW, N, C_out) array,
+    V (6, 6, th, tw, N, C_in) only when ``keep``."""
     c, o = x.shape[1], u.shape[2]
     n, oh, ow, th, tw = geometry(x.shape, padding)
-    v = input_transform(xp, x, padding, th, tw)
-    t = th * tw * n
-    m = xp.matmul(v.reshape(36, t, c), u)  # (36, T, O)
+    xpad = _padded(xp, x, padding, th, tw)
     at = _mat(xp, "AT", x.dtype)
-    s = xp.matmul(at, m.reshape(6, 6 * t * o))  # (4 a', 6 b, th, tw, N O)
-    del m
     y = xp.empty((th, 4, tw, 4, n, o), dtype=x.dtype)
-    xp.matmul(at, s.reshape(4, 6, th, tw, n * o).transpose(2, 0, 3, 1, 4), out=y.reshape(th, 4, tw, 4, n * o))
+    v_all = xp.empty((6, 6, th, tw, n, c), dtype=x.dtype) if keep else None
+    for t0, t1 in _chunks(th, 36 * tw * n * max(c, o) * x.itemsize):
+        rows = t1 - t0
+        t = rows * tw * n
+        v = v_all[:, :, t0:t1] if keep else xp.empty((6, 6, rows, tw, n, c), dtype=x.dtype)
+        _input_chunk(xp, xpad, t0, t1, tw, v)
+        m = xp.matmul(v.reshape(36, t, c), u)  # (36, T, O)
+        s = xp.matmul(at, m.reshape(6, 6 * t * o))  # (4 a', 6 b, rows, tw, N O)
+        del m
+        xp.matmul(at, s.reshape(4, 6, rows, tw, n * o).transpose(2, 0, 3, 1, 4),
+                  out=y[t0:t1].reshape(rows, 4, tw, 4, n * o))
     y = y.reshape(4 * th, 4 * tw, n, o)
     if (4 * th, 4 * tw) != (oh, ow):
         y = y[:oh, :ow]
-    return y.transpose(2, 3, 0, 1), (v if keep else None)
+    return y.transpose(2, 3, 0, 1), v_all
 
 
 def conv2d(xp, x, w, padding, keep=True):
@@ -160,14 +178,16 @@ def conv2d_input_grad(xp, g, w, padding):
 
 def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
     """dL/dW (O, C, 3, 3) for the output gradient g (N, O, OH, OW), from the forward's V (``v``) or, where
-    none was kept, from the input ``x`` and ``padding``: GM = A e A^T for every 4x4 block e of g (A on
-    the rows, then the columns), Z[xi] = GM[xi]^T V[xi] summed over the tiles (36 GEMMs), then
-    dL/dW = Z^T G2."""
+    none was kept, from the input ``x`` and ``padding`` (V made again chunk by chunk). Per chunk of
+    tile rows: GM = A e A^T for every 4x4 block e of g (A on the rows, then the columns) and
+    Z[xi] += GM[xi]^T V[xi] (the sum over tiles: 36 GEMMs); then dL/dW = Z^T G2."""
     n, oh, ow, th, tw = geo
     o = g.shape[1]
     if v is None:
-        v = input_transform(xp, x, padding, th, tw)
-    c = v.shape[-1]
+        c = x.shape[1]
+        xpad = _padded(xp, x, padding, th, tw)
+    else:
+        c = v.shape[-1]
     gl = g.transpose(2, 3, 0, 1)  # (OH, OW, N, O)
     if (4 * th, 4 * tw) == (oh, ow) and gl.flags.c_contiguous:  # e already in this layout: no copy
         e = gl
@@ -176,9 +196,21 @@ def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
         e[:oh, :ow] = gl
     no = n * o
     a = _mat(xp, "A", g.dtype)  # (6, 4)
-    rows = xp.matmul(a, e.reshape(th, 4, tw * 4 * no))  # (th, 6 a, tw 4 b N O)
-    gm = xp.empty((6, 6, th, tw, no), dtype=g.dtype)
-    xp.matmul(a, rows.reshape(th, 6, tw, 4, no), out=gm.transpose(2, 0, 3, 1, 4))
-    t = th * tw * n
-    z = xp.matmul(gm.reshape(36, t, o).transpose(0, 2, 1), v.reshape(36, t, c))  # (36, O, C)
+    z = None
+    for t0, t1 in _chunks(th, 36 * tw * n * max(c, o) * g.itemsize):
+        rows = t1 - t0
+        t = rows * tw * n
+        if v is None:
+            vc = xp.empty((6, 6, rows, tw, n, c), dtype=g.dtype)
+            _input_chunk(xp, xpad, t0, t1, tw, vc)
+        else:
+            vc = v[:, :, t0:t1]
+        r = xp.matmul(a, e[4 * t0:4 * t1].reshape(rows, 4, tw * 4 * no))  # (rows, 6 a, tw 4 b N O)
+        gm = xp.empty((6, 6, rows, tw, no), dtype=g.dtype)
+        xp.matmul(a, r.reshape(rows, 6, tw, 4, no), out=gm.transpose(2, 0, 3, 1, 4))
+        part = xp.matmul(gm.reshape(36, t, o).transpose(0, 2, 1), vc.reshape(36, t, c))  # (36, O, C)
+        if z is None:
+            z = part
+        else:
+            z += part
     return xp.matmul(z.reshape(36, o * c).T, _mat(xp, "G2", g.dtype)).reshape(o, c, 3, 3)
