@@ -27,10 +27,10 @@ in (H, W, N, C) memory order as in ``winograd``; the output is an (N, C, H, W) v
 (H, W, N, C) array.
 
 Rounding: the entries of B and A reach 5 and 8, so in float32 the result agrees with the direct
-sum to about 3e-6 of its largest value (F(2x2, 3x3): 2e-7; measured against float64 sums); in
-float64 to about 5e-15. cuDNN offers the same transform for the same reason: on the 32x32 and
-16x16 layers of ResNet-18 (CIFAR, B=16, 2 cores) it takes the forward, input gradient and weight
-gradient of a layer together from 24 to 15 ms (64 channels) and 16 to 10 ms (128 channels).
+sum to within a few 1e-6 of its largest value (F(2x2, 3x3): 2e-7; measured against float64 sums); in
+float64 to about 5e-15. In exchange, on the 32x32 and 16x16 layers of ResNet-18 (CIFAR, B=16,
+2 cores) it takes the forward, input gradient and weight gradient of a layer together from 24 to
+15 ms (64 channels) and 16 to 10 ms (128 channels) against F(2x2, 3x3).
 Layers with few tiles (``usable``) keep F(2x2, 3x3): 36 GEMMs of a few rows each run slowly.
 """
 
