@@ -86,17 +86,16 @@ def weight_transform(xp, w):
 
 def _padded(xp, x, padding, th, tw):
     """The input in (H, W, N, C) order, zero-padded to the 4 th + 2 rows and 4 tw + 2 columns the tiles
-    cover (cropped where the last tile reaches past the padding); only the border is zeroed."""
+    cover (at least the padded input: tiles past the bottom or right edge read zeros); only the border
+    is zeroed."""
     n, c, h, w = x.shape
-    hp, wp = 4 * th + 2, 4 * tw + 2
-    out = xp.empty((hp, wp, n, c), dtype=x.dtype)
+    out = xp.empty((4 * th + 2, 4 * tw + 2, n, c), dtype=x.dtype)
     top, left = padding[0][0], padding[1][0]
-    hh, ww = min(h, hp - top), min(w, wp - left)
     out[:top] = 0
-    out[top + hh:] = 0
-    out[top:top + hh, :left] = 0
-    out[top:top + hh, left + ww:] = 0
-    out[top:top + hh, left:left + ww] = x.transpose(2, 3, 0, 1)[:hh, :ww]
+    out[top + h:] = 0
+    out[top:top + h, :left] = 0
+    out[top:top + h, left + w:] = 0
+    out[top:top + h, left:left + w] = x.transpose(2, 3, 0, 1)
     return out
 
 
