@@ -48,12 +48,18 @@ _G2 = numpy.kron(_G, _G)  # (16, 9)
 _MATS = {}
 
 
-def _g2(xp, dtype):
-    """G2 as an array of ``xp`` in ``dtype``, made once per (module, dtype)."""
-    key = (xp.__name__, numpy.dtype(dtype).str)
+def constant(xp, name, matrix, dtype):
+    """The constant ``matrix`` (a NumPy array, known as ``name``) as a contiguous array of ``xp`` in
+    ``dtype``, made once per (module, name, dtype): the transform matrices of both Winograd sizes."""
+    key = (xp.__name__, name, numpy.dtype(dtype).str)
     if key not in _MATS:
-        _MATS[key] = xp.asarray(_G2.astype(dtype))
+        _MATS[key] = xp.asarray(numpy.ascontiguousarray(matrix, dtype=dtype))
     return _MATS[key]
+
+
+def _g2(xp, dtype):
+    """G2 as an array of ``xp`` in ``dtype``."""
+    return constant(xp, "G2", _G2, dtype)
 
 
 def usable(x_shape, w_shape, geom):
@@ -94,8 +100,10 @@ def geometry(x_shape, padding):
     return x_shape[0], oh, ow, th, tw
 
 
-def _chunks(th, per_row_bytes):
-    rows = max(1, CHUNK_BYTES // max(1, per_row_bytes))
+def _chunks(th, per_row_bytes, limit=None):
+    """(start, stop) ranges of tile rows, each at most ``limit`` bytes (CHUNK_BYTES by default) at
+    ``per_row_bytes`` a row, and never less than one row."""
+    rows = max(1, (CHUNK_BYTES if limit is None else limit) // max(1, per_row_bytes))
     return [(t, min(th, t + rows)) for t in range(0, th, rows)]
 
 

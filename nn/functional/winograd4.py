@@ -45,7 +45,7 @@ _G = numpy.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 
 _AT = numpy.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
                   dtype=numpy.float64)
 _G2 = numpy.kron(_G, _G)  # (36, 9): vec(G X G^T) = kron(G, G) vec(X) on row-major flattened kernels
-_MATS = {}
+_MATRICES = {"BT": _BT, "AT": _AT, "A": _AT.T, "G2": _G2}
 
 # Fewer tiles than this in the batch and the 36 GEMMs are too thin to pay (measured on ResNet-18,
 # B=16: 256 tiles at 16x16 and 1,024 at 32x32 gain, 64 at 8x8 break even, 16 at 4x4 lose 2x)
@@ -53,12 +53,8 @@ MIN_TILES = 128
 
 
 def _mat(xp, name, dtype):
-    """One of the constant matrices as an array of ``xp`` in ``dtype``, made once."""
-    key = (xp.__name__, name, numpy.dtype(dtype).str)
-    if key not in _MATS:
-        src = {"BT": _BT, "AT": _AT, "A": _AT.T, "G2": _G2}[name]
-        _MATS[key] = xp.asarray(numpy.ascontiguousarray(src, dtype=dtype))
-    return _MATS[key]
+    """One of the constant matrices above as an array of ``xp`` in ``dtype``, made once."""
+    return winograd.constant(xp, "F4 " + name, _MATRICES[name], dtype)
 
 
 def geometry(x_shape, padding):
@@ -116,8 +112,8 @@ CHUNK_BYTES = 32 << 20
 
 
 def _chunks(th, per_row_bytes):
-    rows = max(1, CHUNK_BYTES // max(1, per_row_bytes))
-    return [(t, min(th, t + rows)) for t in range(0, th, rows)]
+    """winograd's chunking of tile rows, at this module's CHUNK_BYTES."""
+    return winograd._chunks(th, per_row_bytes, CHUNK_BYTES)
 
 
 def _input_chunk(xp, xpad, t0, t1, tw, out):
