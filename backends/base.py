@@ -92,6 +92,12 @@ class Backend:
     def from_host(self, array):
         raise NotImplementedError
 
+    def matmul(self, a, b, out=None):
+        """``xp.matmul(a, b, out=out)``: the products of matrices in the last two axes, the leading axes
+        broadcast. A backend may hand stacks of products to its BLAS in a faster way (the CPU does,
+        see ``backends.batched_gemm``); the result is the same."""
+        return self.xp.matmul(a, b, out=out)
+
     def scatter_add(self, target, index, values):
         raise NotImplementedError
 

@@ -9,6 +9,7 @@ import sys
 
 import numpy
 
+from . import batched_gemm
 from .base import DEFAULT_SEED, Backend, channels_innermost, check_integer_range
 from .device import Device
 
@@ -79,6 +80,9 @@ class NumpyBackend(Backend):
 
     def from_host(self, array):
         return numpy.asarray(array)
+
+    def matmul(self, a, b, out=None):
+        return batched_gemm.matmul(a, b, out)
 
     def scatter_add(self, target, index, values):
         numpy.add.at(target, index, values)

@@ -37,7 +37,7 @@ class MatMul(Function):
         if b.ndim == 2 and a.ndim > 2:  # (..., m, k) @ (k, n): one GEMM over the folded rows
             y = xp.matmul(a.reshape(_rows(a.shape), a.shape[-1]), b)
             return y.reshape(a.shape[:-1] + b.shape[-1:])
-        return xp.matmul(a, b)
+        return self.backend.matmul(a, b)  # (stacks: see backends.batched_gemm)
 
     def backward(self, gy):
         a, b = self.inputs

@@ -122,13 +122,13 @@ def _conv_arrays(backend, x, w, geom):
         # y^T = cols^T W^T per sample: the same GEMM written out channels-last, then batch next to the
         # channels, (OH, OW, N, O): the layout the Winograd layers read and write, so the network's
         # activations stay in one layout
-        y = xp.matmul(cols.reshape(n, cg * kh * kw, oh * ow).transpose(0, 2, 1), w.reshape(o, cg * kh * kw).T)
+        y = backend.matmul(cols.reshape(n, cg * kh * kw, oh * ow).transpose(0, 2, 1), w.reshape(o, cg * kh * kw).T)
         y = xp.ascontiguousarray(y.transpose(1, 0, 2))
         return y.reshape(oh, ow, n, o).transpose(2, 3, 0, 1), cols
     if groups == 1:
-        y = xp.matmul(w.reshape(o, cg * kh * kw), cols.reshape(n, cg * kh * kw, oh * ow))
+        y = backend.matmul(w.reshape(o, cg * kh * kw), cols.reshape(n, cg * kh * kw, oh * ow))
     else:
-        y = xp.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols.reshape(n, groups, cg * kh * kw, oh * ow))
+        y = backend.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols.reshape(n, groups, cg * kh * kw, oh * ow))
     return y.reshape(n, o, oh, ow), cols
 
 
@@ -175,7 +175,7 @@ def _conv_weight_arrays(backend, x, g, kernel, geom, cols=None):
         return (g2 @ c2.T).reshape(o, k // kk, kernel[0], kernel[1])
     cols = cols.reshape(n, groups, k, oh * ow)
     g = g.reshape(n, groups, o // groups, oh * ow)
-    gw = xp.matmul(cols, g.swapaxes(-1, -2)).sum(axis=0)  # (G, Cg kh kw, O/G)
+    gw = backend.matmul(cols, g.swapaxes(-1, -2)).sum(axis=0)  # (G, Cg kh kw, O/G)
     return gw.swapaxes(-1, -2).reshape(o, k // kk, kernel[0], kernel[1])
 
 
@@ -301,9 +301,9 @@ def _conv_transpose_flipped(backend, g, w, in_size, geom):
     wt = wt.reshape(groups, cg, og * kh * kw)
     hw = in_size[0] * in_size[1]
     if groups == 1:
-        gx = xp.matmul(wt[0], cols.reshape(n, og * kh * kw, hw))
+        gx = backend.matmul(wt[0], cols.reshape(n, og * kh * kw, hw))
     else:
-        gx = xp.matmul(wt, cols.reshape(n, groups, og * kh * kw, hw))
+        gx = backend.matmul(wt, cols.reshape(n, groups, og * kh * kw, hw))
     return gx.reshape((n, cg * groups) + tuple(in_size))
 
 
@@ -356,9 +356,10 @@ def _conv_transpose_col2im(backend, g, w, in_size, geom):
         c1 = min(c, c0 + step)
         p = buf[:, :(c1 - c0) * kh]
         if groups == 1:
-            xp.matmul(w2[0, c0 * kh:c1 * kh], z.reshape(n, o * kw, positions), out=p[:, :, margin:margin + positions])
+            backend.matmul(w2[0, c0 * kh:c1 * kh], z.reshape(n, o * kw, positions),
+                           out=p[:, :, margin:margin + positions])
         else:
-            xp.matmul(w2, z.reshape(n, groups, og * kw, positions),
+            backend.matmul(w2, z.reshape(n, groups, og * kw, positions),
                       out=p.reshape(n, groups, cg * kh, length)[..., margin:margin + positions])
         ps = p.strides
         view = xp.lib.stride_tricks.as_strided(

@@ -40,6 +40,8 @@ Measured on ResNet-18 (CIFAR, B=16, 2 cores), one layer's forward on its own aga
 
 import numpy
 
+from backends.batched_gemm import matmul as _stack_matmul
+
 # B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]] and A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
 # are written out as adds and subtracts in _input_chunk, conv and conv2d_weight_grad; G as a matrix:
 _G = numpy.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=numpy.float64)
@@ -55,6 +57,14 @@ def constant(xp, name, matrix, dtype):
     if key not in _MATS:
         _MATS[key] = xp.asarray(numpy.ascontiguousarray(matrix, dtype=dtype))
     return _MATS[key]
+
+
+def stack_matmul(xp, a, b, out=None):
+    """xp.matmul(a, b, out=out); on NumPy, stacks of products go to the BLAS's batched call
+    (``backends.batched_gemm``), which hands whole products to its threads."""
+    if xp is numpy:
+        return _stack_matmul(a, b, out)
+    return xp.matmul(a, b, out=out)
 
 
 def _g2(xp, dtype):
@@ -178,7 +188,7 @@ def conv(xp, x, u, padding, keep=False, slots=_SLOTS):
         rows = t1 - t0
         v = v_all[:, :, t0:t1] if keep else xp.empty((4, 4, rows, tw, n, c), dtype=x.dtype)
         _input_chunk(xp, planes, t0, t1, tw, v, slots)
-        m = xp.matmul(v.reshape(16, rows * tw * n, c), u).reshape(4, 4, rows, tw, n, o)
+        m = stack_matmul(xp, v.reshape(16, rows * tw * n, c), u).reshape(4, 4, rows, tw, n, o)
         # rows of A^T = [[1, 1, 1, 0], [0, 1, -1, -1]], then columns, into the 2x2 output blocks
         s = xp.empty((2, 4, rows, tw, n, o), dtype=x.dtype)
         xp.add(m[i0], m[i1], out=s[0])
@@ -251,7 +261,7 @@ def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
         xp.add(q[:, 0], q[:, 1], out=gm[:, 1])
         xp.subtract(q[:, 0], q[:, 1], out=gm[:, 2])
         xp.negative(q[:, 1], out=gm[:, 3])
-        part = xp.matmul(gm.reshape(16, -1, o).transpose(0, 2, 1), vc.reshape(16, -1, c))  # (16, O, C)
+        part = stack_matmul(xp, gm.reshape(16, -1, o).transpose(0, 2, 1), vc.reshape(16, -1, c))  # (16, O, C)
         if z is None:
             z = part
         else:

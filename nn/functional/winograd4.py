@@ -145,7 +145,7 @@ def conv(xp, x, u, padding, keep=False):
         t = rows * tw * n
         v = v_all[:, :, t0:t1] if keep else xp.empty((6, 6, rows, tw, n, c), dtype=x.dtype)
         _input_chunk(xp, xpad, t0, t1, tw, v)
-        m = xp.matmul(v.reshape(36, t, c), u)  # (36, T, O)
+        m = winograd.stack_matmul(xp, v.reshape(36, t, c), u)  # (36, T, O)
         s = xp.matmul(at, m.reshape(6, 6 * t * o))  # (4 a', 6 b, rows, tw, N O)
         del m
         xp.matmul(at, s.reshape(4, 6, rows, tw, n * o).transpose(2, 0, 3, 1, 4),
@@ -203,7 +203,7 @@ def conv2d_weight_grad(xp, g, geo, v=None, x=None, padding=None):
         r = xp.matmul(a, e[4 * t0:4 * t1].reshape(rows, 4, tw * 4 * no))  # (rows, 6 a, tw 4 b N O)
         gm = xp.empty((6, 6, rows, tw, no), dtype=g.dtype)
         xp.matmul(a, r.reshape(rows, 6, tw, 4, no), out=gm.transpose(2, 0, 3, 1, 4))
-        part = xp.matmul(gm.reshape(36, t, o).transpose(0, 2, 1), vc.reshape(36, t, c))  # (36, O, C)
+        part = winograd.stack_matmul(xp, gm.reshape(36, t, o).transpose(0, 2, 1), vc.reshape(36, t, c))  # (36, O, C)
         if z is None:
             z = part
         else:
