@@ -98,6 +98,10 @@ class Backend:
         see ``backends.batched_gemm``); the result is the same."""
         return self.xp.matmul(a, b, out=out)
 
+    def relu(self, x):
+        """max(x, 0) elementwise (NaN stays NaN), in x's memory layout."""
+        return self.xp.maximum(x, 0)
+
     def scatter_add(self, target, index, values):
         raise NotImplementedError
 

@@ -91,3 +91,33 @@ def test_backend_layer_knows_nothing_of_tensor():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             for name in names:
                 assert name.split(".")[0] not in ("autograd_core", "nn", "optim"), f"{path.name} imports {name}"
+
+
+def _layouts(a):
+    """a, its transpose, a Fortran-ordered copy, permuted memory orders and a strided (non-dense) view."""
+    yield a
+    yield a.T
+    yield numpy.asfortranarray(a)
+    if a.ndim == 4:
+        yield numpy.ascontiguousarray(a.transpose(2, 3, 0, 1)).transpose(2, 3, 0, 1)
+    if a.ndim >= 3:  # memory order (1, 2, 0, ...): a permutation that is not its own inverse
+        order = (1, 2, 0) + tuple(range(3, a.ndim))
+        yield numpy.ascontiguousarray(a.transpose(order)).transpose(numpy.argsort(order))
+    yield a[..., ::2]
+
+
+@pytest.mark.parametrize("shape", [(3,), (128, 512), (4, 6, 28, 28), (1 << 16,), (5, (1 << 16) + 3), (2, 3, 0)])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_cpu_relu_is_numpy_maximum_with_zero(shape, dtype):
+    """The CPU's max(x, 0) (against a row of zeros, in blocks) gives numpy.maximum(x, 0) exactly: values,
+    NaN, -inf, the sign of -0.0, dtype and memory layout, whatever x's layout."""
+    from backends.numpy_backend import maximum_zero
+
+    a = numpy.random.default_rng(3).standard_normal(shape).astype(dtype)
+    a.reshape(-1)[:4] = [numpy.nan, -numpy.inf, -0.0, numpy.inf][:a.size]
+    for x in _layouts(a):
+        got, want = maximum_zero(x), numpy.maximum(x, 0)
+        assert got.dtype == want.dtype and got.shape == want.shape and got.strides == want.strides
+        numpy.testing.assert_array_equal(got, want)
+        numpy.testing.assert_array_equal(numpy.signbit(got), numpy.signbit(want))
+        assert backends.get_backend("cpu").relu(x).strides == want.strides

@@ -164,7 +164,7 @@ class Relu(Function):
     """y = max(x, 0);  dL/dx = gy * [x > 0]  (relu'(0) = 0)"""
 
     def forward(self, x):
-        y = self.backend.xp.maximum(x, 0)
+        y = self.backend.relu(x)
         self.mask = x > 0
         return y
 
