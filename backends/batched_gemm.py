@@ -4,11 +4,12 @@
 the BLAS threads split every product between them, share its packed panels and meet at its end, B
 times over. Recent OpenBLAS (0.3.31 in numpy 2.4's wheels) also has ``cblas_?gemm_batch_strided``,
 which gives each thread whole products instead: no panels shared between threads, one meeting per
-round of products. Measured on a 2-core machine, sixteen 256^3 float32 products: numpy.matmul 3.1 ms,
-the batched call 2.9 ms, torch.bmm 3.0 ms; in the machine's slow spells (when its cores' two-thread
-GEMMs lose their gain for a while) numpy.matmul takes 4.5-4.9 ms and the batched call still 2.9. The
-ResNet-18 training step (B=16), with its Winograd and per-sample convolution GEMMs on the batched
-call: 300 -> 285 ms in fast spells, 443 -> 387 ms in slow ones.
+round of products. Measured on a 2-core machine, sixteen 256^3 float32 products: numpy.matmul 3.1-3.4
+ms, the batched call 2.8-3.2 ms, torch.bmm 2.9-3.2 ms; in the machine's slow spells (when its cores'
+two-thread GEMMs lose their gain for a while) numpy.matmul takes 4.7-5.0 ms and the batched call
+still 2.8-3.0. The ResNet-18 training step (B=16) with its Winograd and per-sample convolution GEMMs
+on the batched call, in one process, switched on and off: 443 -> 387 ms in a slow spell, and a few
+per cent less in fast ones (benchmarks/results/2026-11-25-cpu-4.md).
 
 ``matmul(a, b, out=None)`` is numpy.matmul for everything; it takes the batched call for stacks of
 float32 or float64 matrices (either of a and b may be a single matrix, broadcast over the stack)

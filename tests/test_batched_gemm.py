@@ -157,3 +157,27 @@ def test_a_batched_call_that_is_found_passes_its_check():
         pytest.skip("numpy's BLAS here has no batched GEMM call")
     assert batched_gemm._check(funcs)
     assert batched_gemm.available()
+
+
+@needs_batched
+def test_the_winograd_layers_run_their_gemms_on_it(monkeypatch):
+    """A ResNet-sized 3x3 layer's forward, dL/dx and dL/dW each hand their stacks of products to the
+    batched call (the stacks of 16 or 36 products that make a Winograd layer's GEMM work)."""
+    import autograd_core as ag
+    import nn.functional as F
+
+    taken = []
+    call = batched_gemm._call
+
+    def spy(funcs, a, b, out):
+        result = call(funcs, a, b, out)
+        taken.append(result is not None and a.shape[0] in (16, 36))
+        return result
+
+    monkeypatch.setattr(batched_gemm, "_call", spy)
+    for size, channels in ((32, 64), (8, 128)):  # F(4x4, 3x3) and F(2x2, 3x3)
+        taken.clear()
+        x = ag.randn(16, channels, size, size, requires_grad=True)
+        w = ag.randn(channels, channels, 3, 3, requires_grad=True)
+        F.conv2d(x, w, padding=1).sum().backward()
+        assert sum(taken) >= 3, (size, taken)
