@@ -6,6 +6,7 @@ maximum/minimum split the gradient evenly between tied inputs (as PyTorch does).
 
 from .. import dtypes
 from ..function import Function
+from ..grad_mode import STATE
 from ..tensor import Tensor, make_tensor
 from ._util import as_tensor, broadcast_error, is_scalar, need_float, promote
 from .shape import sum_to
@@ -169,6 +170,8 @@ class Relu(Function):
         return y
 
     def backward(self, gy):
+        if not STATE.grad_enabled:  # a first-order backward: ScaleBy's product, no node
+            return make_tensor(gy._data * self.mask, self.backend)
         return ScaleBy.apply(gy, m=self.mask)
 
 

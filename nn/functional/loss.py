@@ -85,7 +85,16 @@ class Pick(Function):
         return y.sum() if total else y
 
     def backward(self, gy):
+        if not ag.is_grad_enabled():  # a first-order backward: PickGrad's array work, no node
+            return make_tensor(_pick_grad(self.backend.xp, gy._data, self.idx, self.coef, self.in_shape),
+                               self.backend)
         return PickGrad.apply(gy, idx=self.idx, coef=self.coef, total=self.total, in_shape=self.in_shape)
+
+
+def _pick_grad(xp, gy, idx, coef, in_shape):
+    gx = xp.zeros(in_shape, dtype=gy.dtype)
+    gx[idx] = coef * gy
+    return gx
 
 
 class PickGrad(Function):
@@ -93,9 +102,7 @@ class PickGrad(Function):
 
     def forward(self, gy, idx, coef, total, in_shape):
         self.idx, self.coef, self.total = idx, coef, total
-        gx = self.backend.xp.zeros(in_shape, dtype=gy.dtype)
-        gx[idx] = coef * gy
-        return gx
+        return _pick_grad(self.backend.xp, gy, idx, coef, in_shape)
 
     def backward(self, ggx):
         return Pick.apply(ggx, idx=self.idx, coef=self.coef, total=self.total)
