@@ -102,6 +102,18 @@ class Backend:
         """max(x, 0) elementwise (NaN stays NaN), in x's memory layout."""
         return self.xp.maximum(x, 0)
 
+    def where_scalars(self, cond, a, b, dtype):
+        """An array of ``dtype`` (floating), ``cond``'s shape: the scalar ``a`` where ``cond`` is true, ``b``
+        elsewhere (both rounded to ``dtype``)."""
+        return self.xp.where(cond, dtype.type(a), dtype.type(b))
+
+    def sigmoid(self, x):
+        """1 / (1 + exp(-x)) elementwise for a floating x, without overflow: from e = exp(-|x|),
+        1 / (1 + e) where x >= 0 and e / (1 + e) where x < 0."""
+        xp = self.xp
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
     def scatter_add(self, target, index, values):
         raise NotImplementedError
 

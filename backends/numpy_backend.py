@@ -87,6 +87,12 @@ class NumpyBackend(Backend):
     def relu(self, x):
         return maximum_zero(x)
 
+    def sigmoid(self, x):
+        return sigmoid(x)
+
+    def where_scalars(self, cond, a, b, dtype):
+        return where_scalars(cond, a, b, dtype)
+
     def scatter_add(self, target, index, values):
         numpy.add.at(target, index, values)
 
@@ -182,34 +188,77 @@ class NumpyBackend(Backend):
         return numpy.from_dlpack(obj)
 
 
-# max(x, 0) against this many zeros at a time (a constant per dtype, 256 KB in float32)
-_ZERO_RUN = 1 << 16
-_ZEROS = {}
+# max(x, c) / min(x, c) against this many copies of c at a time (a constant per dtype and c: 256 KB in
+# float32)
+_CONST_RUN = 1 << 16
+_CONSTS = {}
 
 
-def maximum_zero(x):
-    """numpy.maximum(x, 0), the same values and memory layout, faster: against a scalar, numpy's maximum
-    runs its slow strided loop (measured, float32: 25 us on 128x512, 388 us on 16x64x32x32); against an
-    array of zeros its vector loop (9 and 145 us). So x is taken in its memory order as one flat run,
-    compared with a constant row of zeros in blocks of ``_ZERO_RUN``, and the result given x's layout."""
+def with_scalar(ufunc, x, value):
+    """``ufunc(x, value)`` (numpy.maximum or numpy.minimum) for a real scalar ``value``: the same values
+    and memory layout, faster. Against a scalar, numpy's maximum and minimum run their slow strided loop
+    (measured, float32: 25 us on 128x512, 388 us on 16x64x32x32); against an array, their vector loop
+    (9 and 145 us). So x is taken in its memory order as one flat run and compared with a constant row
+    of ``value`` in blocks of ``_CONST_RUN``, and the result is given x's layout."""
     if x.dtype.kind != "f" or x.size < 2:
-        return numpy.maximum(x, 0)
+        return ufunc(x, value)
     order = sorted(range(x.ndim), key=lambda i: -x.strides[i])  # x's axes in memory order
     xt = x.transpose(order)
     if not xt.flags.c_contiguous:  # not one dense block (a strided view): numpy's own loop
-        return numpy.maximum(x, 0)
-    zeros = _ZEROS.get(x.dtype)
-    if zeros is None:
-        zeros = _ZEROS[x.dtype] = numpy.zeros(_ZERO_RUN, dtype=x.dtype)
+        return ufunc(x, value)
+    key = (x.dtype, value)
+    row = _CONSTS.get(key)
+    if row is None:
+        row = _CONSTS[key] = numpy.full(_CONST_RUN, value, dtype=x.dtype)
     flat = xt.reshape(-1)
     out = numpy.empty(flat.shape, dtype=x.dtype)
-    full = flat.size - flat.size % _ZERO_RUN
+    full = flat.size - flat.size % _CONST_RUN
     if full:
-        numpy.maximum(flat[:full].reshape(-1, _ZERO_RUN), zeros, out=out[:full].reshape(-1, _ZERO_RUN))
+        ufunc(flat[:full].reshape(-1, _CONST_RUN), row, out=out[:full].reshape(-1, _CONST_RUN))
     if full < flat.size:
-        numpy.maximum(flat[full:], zeros[:flat.size - full], out=out[full:])
+        ufunc(flat[full:], row[:flat.size - full], out=out[full:])
     inverse = sorted(range(x.ndim), key=order.__getitem__)
     return out.reshape(xt.shape).transpose(inverse)
+
+
+def maximum_zero(x):
+    """numpy.maximum(x, 0) (ReLU), fast: ``with_scalar``."""
+    return with_scalar(numpy.maximum, x, 0)
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)) as E / (1 + E), E = exp(min(x, c)), c = the largest whole number whose exp is
+    finite less one (87 in float32): no overflow, and no select between two formulas (numpy.where on
+    a mask of mixed signs mispredicts its branch on every other value: 3.7 ms on 2^20 values, against
+    0.6 ms on a sorted mask). For x < 0 it is exactly the usual exp(x) / (1 + exp(x)); for x >= 0 it
+    is within 2 ulp of 1 / (1 + exp(-x)) (measured against a float64 sigmoid of float32 inputs: at most
+    1.63 ulp off, the select-based formula 1.49); from c on, 1. Measured, 2^20 float32 values: 5.4 ms
+    (select) -> 1.0 ms."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"sigmoid: expected a floating-point array, got dtype {x.dtype.name}")
+    c = float(numpy.floor(numpy.log(numpy.finfo(x.dtype).max))) - 1.0
+    e = numpy.array(with_scalar(numpy.minimum, x, c), copy=x.ndim == 0)  # (a 0-d x gives a scalar)
+    numpy.exp(e, out=e)
+    d = numpy.add(e, 1, dtype=x.dtype)
+    return numpy.divide(e, d, out=e)
+
+
+_UINT = {2: numpy.uint16, 4: numpy.uint32, 8: numpy.uint64}
+
+
+def where_scalars(cond, a, b, dtype):
+    """numpy.where(cond, a, b) for two scalars, as ``dtype`` (floating), without numpy.where's branch per
+    value, which a mask of mixed values mispredicts about every other time (2^20 values: 3.8 ms): the
+    bit patterns as unsigned integers, b + cond (a - b) (mod 2^bits), one pass each (0.22 ms). Exact."""
+    dtype = numpy.dtype(dtype)
+    uint = _UINT.get(dtype.itemsize) if dtype.kind == "f" else None
+    if uint is None or cond.dtype != numpy.bool_:
+        return numpy.where(cond, dtype.type(a), dtype.type(b))
+    ua, ub = (numpy.asarray(v, dtype=dtype).view(uint) for v in (a, b))
+    bits = cond.astype(uint)
+    bits *= ua - ub  # (unsigned: wraps mod 2^bits, as the sum below then does)
+    bits += ub
+    return bits.view(dtype)
 
 
 # --- array-module-generic kernels (``xp`` is numpy here; the GPU backend reuses them as fallbacks) ----

@@ -121,3 +121,59 @@ def test_cpu_relu_is_numpy_maximum_with_zero(shape, dtype):
         numpy.testing.assert_array_equal(got, want)
         numpy.testing.assert_array_equal(numpy.signbit(got), numpy.signbit(want))
         assert backends.get_backend("cpu").relu(x).strides == want.strides
+
+
+@pytest.mark.parametrize("value", [-1.5, 0.5, 87.0])
+def test_cpu_minimum_with_a_scalar_is_numpys(value):
+    from backends.numpy_backend import with_scalar
+
+    a = numpy.random.default_rng(4).standard_normal((5, 6, 7, 11)).astype("float32") * 3
+    a.reshape(-1)[:3] = [numpy.nan, numpy.inf, -numpy.inf]
+    for x in _layouts(a):
+        got, want = with_scalar(numpy.minimum, x, value), numpy.minimum(x, value)
+        assert got.dtype == want.dtype and got.strides == want.strides
+        numpy.testing.assert_array_equal(got, want)
+
+
+def _select_sigmoid(x):
+    """The backends' generic sigmoid: 1 / (1 + e) where x >= 0, e / (1 + e) where x < 0, e = exp(-|x|)."""
+    with numpy.errstate(all="ignore"):
+        return backends.base.Backend.sigmoid(types.SimpleNamespace(xp=numpy), x)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_cpu_sigmoid_agrees_with_the_select_formula(dtype):
+    """The CPU's E / (1 + E), E = exp(min(x, c)): exactly the select formula for x < 0, within 2 ulp of
+    it for x >= 0; 0.5 at +-0, 1 at +inf and at large x, 0 at -inf, NaN at NaN; no warnings; x's layout."""
+    import warnings
+
+    from backends.numpy_backend import sigmoid
+
+    a = (numpy.random.default_rng(5).standard_normal((6, 7, 8, 9)) * 20).astype(dtype)
+    a.reshape(-1)[:7] = [numpy.nan, numpy.inf, -numpy.inf, 0.0, -0.0, 1e4, -1e4]
+    for x in _layouts(a):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = sigmoid(x)
+        want = _select_sigmoid(x)
+        assert got.dtype == x.dtype and got.strides == numpy.maximum(x, 0).strides
+        neg = x < 0
+        numpy.testing.assert_array_equal(got[neg], want[neg])
+        rest = ~neg & ~numpy.isnan(x)
+        numpy.testing.assert_array_max_ulp(got[rest], want[rest], maxulp=2)
+        assert numpy.isnan(got[numpy.isnan(x)]).all()
+    flat = sigmoid(a).reshape(-1)
+    assert flat[1] == 1 and flat[2] == 0 and flat[3] == flat[4] == 0.5 and flat[5] == 1 and flat[6] == 0
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("a, b", [(1, 0.01), (0.01, 1), (-2.5, numpy.inf), (numpy.nan, -0.0), (3, 3)])
+def test_cpu_where_scalars_is_numpy_where_bit_for_bit(dtype, a, b):
+    from backends.numpy_backend import where_scalars
+
+    cond = numpy.random.default_rng(6).random((4, 5, 6)) > 0.5
+    for c in (cond, cond.transpose(2, 0, 1), cond[:, ::2]):
+        got, want = where_scalars(c, a, b, numpy.dtype(dtype)), numpy.where(c, numpy.dtype(dtype).type(a),
+                                                                               numpy.dtype(dtype).type(b))
+        assert got.dtype == want.dtype and got.shape == want.shape
+        numpy.testing.assert_array_equal(got.view(f"u{got.itemsize}"), want.view(f"u{want.itemsize}"))

@@ -20,6 +20,9 @@ def _both(fn, *inputs):
 
 CASES = {
     "relu": lambda x: (ag.relu(x) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
+    "sigmoid": lambda x: (ag.sigmoid(x * 3) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
+    "leaky_relu": lambda x: (ag.leaky_relu(x, 0.1) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype)))
+    .sum(),
     "log_softmax": lambda x: (ag.log_softmax(x, 1) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype)))
     .sum(),
     "cross_entropy": lambda x: F.cross_entropy(x, ag.tensor([0, 3, 1])),

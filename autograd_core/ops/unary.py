@@ -148,15 +148,17 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    """y = 1 / (1 + exp(-x)), computed from exp(-|x|) so it cannot overflow;  dL/dx = gy * y (1 - y)"""
+    """y = 1 / (1 + exp(-x)), computed so that it cannot overflow (``Backend.sigmoid``);
+    dL/dx = gy * y (1 - y)"""
 
     def forward(self, x):
-        xp = self.backend.xp
-        e = xp.exp(-xp.abs(x))
-        self.y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        self.y = self.backend.sigmoid(x)
         return self.y
 
     def backward(self, gy):
+        if not STATE.grad_enabled:  # a first-order backward: the same expression on arrays, no nodes
+            y = self.y
+            return make_tensor(gy._data * (y * (1.0 - y)), self.backend)
         y = self.output(self.y)
         return gy * (y * (1.0 - y))
 
@@ -179,11 +181,12 @@ class LeakyRelu(Function):
     """y = x if x > 0 else a x;  dL/dx = gy * (1 if x > 0 else a)"""
 
     def forward(self, x, slope):
-        xp = self.backend.xp
-        self.scale = xp.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
+        self.scale = self.backend.where_scalars(x > 0, 1, slope, x.dtype)
         return x * self.scale
 
     def backward(self, gy):
+        if not STATE.grad_enabled:  # a first-order backward: ScaleBy's product, no node
+            return make_tensor(gy._data * self.scale, self.backend)
         return ScaleBy.apply(gy, m=self.scale)
 
 
