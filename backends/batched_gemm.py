@@ -54,7 +54,8 @@ def _openblas_path():
 
 
 def _load():
-    """(float32 call, float64 call, thread count query) of the batched GEMM, or None where it cannot be used."""
+    """(float32 call, float64 call, thread count query, bound on its integer arguments) of the batched GEMM,
+    or None where it cannot be used."""
     if os.environ.get("AUTOGRAD_CORE_BATCHED_GEMM", "1") == "0":
         return None
     if not sys.platform.startswith("linux") or platform.machine() not in ("x86_64", "AMD64"):
@@ -84,7 +85,7 @@ def _load():
         threads = getattr(lib, name, None)
         if threads is not None:
             threads.argtypes, threads.restype = [], ctypes.c_int
-            return funcs[0], funcs[1], threads
+            return funcs[0], funcs[1], threads, 1 << (8 * ctypes.sizeof(integer) - 2)
     return None
 
 
@@ -108,11 +109,14 @@ def _batch_stride(a, count, itemsize):
     return a.strides[0] // itemsize if a.shape[0] == count else None
 
 
-def _fast(a, b, out, threads):
+def _fast(a, b, out, threads, limit=1 << 62):
     """The batched call for numpy.matmul(a, b, out), or None where it does not apply: besides the
-    layouts, a stack of products that the ``threads`` BLAS threads share out evenly (a multiple of them,
-    or at least four rounds), each product over 100^3 multiply-adds."""
+    layouts (aligned, native byte order, one unit stride per matrix), a stack of products that the
+    ``threads`` BLAS threads share out evenly (a multiple of them, or at least four rounds), each
+    product over 100^3 multiply-adds, and every size and stride under ``limit`` (the BLAS's integers)."""
     if a.__class__ is not numpy.ndarray or b.__class__ is not numpy.ndarray or a.dtype != b.dtype:
+        return None
+    if not (a.flags.aligned and b.flags.aligned):
         return None
     if a.dtype not in (numpy.float32, numpy.float64) or not (2 <= a.ndim <= 3 and 2 <= b.ndim <= 3):
         return None
@@ -134,13 +138,17 @@ def _fast(a, b, out, threads):
             or numpy.may_share_memory(out, b):
         return None
     ldc, sc = out.strides[1] // itemsize, out.strides[0] // itemsize
-    return out, (ta[0], tb[0], m, n, k, ta[1], sa, tb[1], sb, ldc, sc, count)
+    plan = (ta[0], tb[0], m, n, k, ta[1], sa, tb[1], sb, ldc, sc, count)
+    if max(plan[2:]) >= limit or max(a.size, b.size, out.size) >= limit:
+        return None
+    return out, plan
 
 
 def _writable_stack(out, dtype, shape):
     """Whether ``out`` can take a stack of ``shape`` row-major products: rows with unit stride, and its
     matrices not overlapping one another."""
-    if out.__class__ is not numpy.ndarray or out.dtype != dtype or out.shape != shape or not out.flags.writeable:
+    if out.__class__ is not numpy.ndarray or out.dtype != dtype or out.shape != shape or not out.flags.writeable \
+            or not out.flags.aligned:
         return False
     count, m, n = shape
     itemsize = out.itemsize
@@ -170,7 +178,7 @@ def _check(funcs):
 
 def _call(funcs, a, b, out):
     """numpy.matmul(a, b, out) by the batched call, or None (nothing done) where it does not apply."""
-    plan = _fast(a, b, out, funcs[2]())
+    plan = _fast(a, b, out, funcs[2](), funcs[3])
     if plan is None:
         return None
     out, (ta, tb, m, n, k, lda, sa, ldb, sb, ldc, sc, count) = plan

@@ -30,7 +30,8 @@ def _f_order(a):
 
 
 def _plan(a, b, out=None):
-    return batched_gemm._fast(a, b, out, batched_gemm._state["funcs"][2]())
+    funcs = batched_gemm._state["funcs"]
+    return batched_gemm._fast(a, b, out, funcs[2](), funcs[3])
 
 
 def _cases(dtype):
@@ -91,6 +92,15 @@ def test_out_is_written_in_place_including_an_interleaved_view():
     assert (wide[:, 400:] == 5.0).all()  # nothing written past the blocks
 
 
+def _unaligned(a):
+    """A copy of a whose data starts one byte past an aligned address."""
+    buf = np.zeros(a.nbytes + 1, np.uint8)
+    out = np.frombuffer(buf.data, dtype=a.dtype, count=a.size, offset=1).reshape(a.shape)
+    assert not out.flags.aligned
+    out[...] = a
+    return out
+
+
 def _r(*shape, dtype=np.float64):
     return _rng().standard_normal(shape).astype(dtype)
 
@@ -104,12 +114,23 @@ def _r(*shape, dtype=np.float64):
     ("no unit stride", lambda: (_r(4, 240, 260)[:, ::2, ::2], _r(4, 130, 110))),
     ("a reversed axis", lambda: (_r(4, 120, 130)[:, ::-1], _r(4, 130, 110))),
     ("a single product", lambda: (_r(120, 130), _r(130, 110))),
+    ("big-endian", lambda: (_r(4, 120, 130).astype(">f8"), _r(4, 130, 110).astype(">f8"))),
+    ("unaligned", lambda: (_unaligned(_r(4, 120, 130, dtype=np.float32)), _r(4, 130, 110, dtype=np.float32))),
+    ("a broadcast row", lambda: (np.broadcast_to(_r(4, 1, 130), (4, 120, 130)), _r(4, 130, 110))),
 ])
 def test_what_the_batched_call_declines_numpy_matmul_does(why, make):
     a, b = make()
     if batched_gemm.available():
         assert _plan(a, b) is None, why
     np.testing.assert_array_equal(batched_gemm.matmul(a, b), np.matmul(a, b))
+
+
+@needs_batched
+def test_sizes_past_the_blas_integers_go_to_numpy():
+    a, b = _cases(np.float32)["stacks"]
+    funcs = batched_gemm._state["funcs"]
+    assert batched_gemm._fast(a, b, None, funcs[2](), funcs[3]) is not None
+    assert batched_gemm._fast(a, b, None, funcs[2](), 120) is None  # as if the BLAS's integers ended at 120
 
 
 def test_shape_errors_are_numpys():
