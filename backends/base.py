@@ -102,6 +102,10 @@ class Backend:
         """max(x, 0) elementwise (NaN stays NaN), in x's memory layout."""
         return self.xp.maximum(x, 0)
 
+    def where(self, cond, a, b):
+        """``xp.where(cond, a, b)``: a where cond holds, b elsewhere, the three broadcast together."""
+        return self.xp.where(cond, a, b)
+
     def where_scalars(self, cond, a, b, dtype):
         """An array of ``dtype`` (floating), ``cond``'s shape: the scalar ``a`` where ``cond`` is true, ``b``
         elsewhere (both rounded to ``dtype``)."""

@@ -93,6 +93,9 @@ class NumpyBackend(Backend):
     def where_scalars(self, cond, a, b, dtype):
         return where_scalars(cond, a, b, dtype)
 
+    def where(self, cond, a, b):
+        return where(cond, a, b)
+
     def scatter_add(self, target, index, values):
         numpy.add.at(target, index, values)
 
@@ -259,6 +262,26 @@ def where_scalars(cond, a, b, dtype):
     bits *= ua - ub  # (unsigned: wraps mod 2^bits, as the sum below then does)
     bits += ub
     return bits.view(dtype)
+
+
+def where(cond, a, b):
+    """numpy.where(cond, a, b), bit for bit, without its branch per value (a mask of mixed values
+    mispredicts it about every other time: 3.8 ms on 2^20 float32 values, 0.6 ms on a sorted mask):
+    for floating a and b of one dtype, their bit patterns as unsigned integers, b ^ ((a ^ b) & M) with
+    M all ones where cond holds (0.6 ms either way). Other operands go to numpy.where."""
+    arrays = numpy.ndarray
+    if cond.__class__ is not arrays or a.__class__ is not arrays or b.__class__ is not arrays:
+        return numpy.where(cond, a, b)  # (Python scalars keep numpy's rules for their dtype)
+    uint = _UINT.get(a.dtype.itemsize)
+    if uint is None or a.dtype != b.dtype or a.dtype.kind != "f" or not a.dtype.isnative or cond.dtype != numpy.bool_ \
+            or max(cond.ndim, a.ndim, b.ndim) == 0:
+        return numpy.where(cond, a, b)
+    mask = cond.astype(uint)
+    numpy.negative(mask, out=mask)  # 1 -> all ones (unsigned, mod 2^bits)
+    ua, ub = a.view(uint), b.view(uint)
+    bits = numpy.bitwise_and(numpy.bitwise_xor(ua, ub), mask)
+    numpy.bitwise_xor(bits, ub, out=bits)
+    return bits.view(a.dtype)
 
 
 # --- array-module-generic kernels (``xp`` is numpy here; the GPU backend reuses them as fallbacks) ----

@@ -177,3 +177,31 @@ def test_cpu_where_scalars_is_numpy_where_bit_for_bit(dtype, a, b):
                                                                                numpy.dtype(dtype).type(b))
         assert got.dtype == want.dtype and got.shape == want.shape
         numpy.testing.assert_array_equal(got.view(f"u{got.itemsize}"), want.view(f"u{want.itemsize}"))
+
+
+def _bits(x):
+    x = numpy.ascontiguousarray(x)
+    return x.view(f"u{x.itemsize}")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_cpu_where_is_numpy_where_bit_for_bit(dtype):
+    """The CPU's branch-free select gives numpy.where's result bit for bit (NaN, signed zeros, infinities),
+    under broadcasting and any layout; other operands (mixed dtypes, integers, a non-bool condition, all
+    0-d) go to numpy.where itself."""
+    from backends.numpy_backend import where
+
+    rng = numpy.random.default_rng(8)
+    a = rng.standard_normal((4, 5, 6)).astype(dtype)
+    b = rng.standard_normal((4, 5, 6)).astype(dtype)
+    a.reshape(-1)[:4] = [numpy.nan, -0.0, numpy.inf, -numpy.inf]
+    b.reshape(-1)[:4] = [0.0, numpy.nan, -numpy.inf, -0.0]
+    c = rng.random((4, 5, 6)) > 0.5
+    one = numpy.asarray(2.0, dtype=dtype)
+    cases = [(c, a, b), (c, a, b[0]), (c, a[:, :1], one), (c[0], a, b), (c.T, a.T, b.T),
+             (c[..., ::2], a[..., ::2], b[..., ::2]), (numpy.bool_(True), a, b), (numpy.asarray(False), one, one * 3),
+             (c, a, b.astype("float64")), (c, (a > 0).astype("int32"), 7), (c.astype("uint8"), a, b)]
+    for args in cases:
+        got, want = where(*args), numpy.where(*args)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        numpy.testing.assert_array_equal(_bits(got), _bits(want))

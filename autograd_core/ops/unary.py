@@ -277,7 +277,7 @@ class Where(Function):
 
     def forward(self, a, b, cond):
         self.sa, self.sb, self.cond = a.shape, b.shape, cond
-        return self.backend.xp.where(cond, a, b)
+        return self.backend.where(cond, a, b)
 
     def backward(self, gy):
         c = _constant(self.cond, self.backend)
