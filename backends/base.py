@@ -106,6 +106,10 @@ class Backend:
         """``xp.where(cond, a, b)``: a where cond holds, b elsewhere, the three broadcast together."""
         return self.xp.where(cond, a, b)
 
+    def clamp(self, x, lo, hi):
+        """min(max(x, lo), hi) elementwise for scalar bounds, either of which may be None (NaN stays NaN)."""
+        return self.xp.clip(x, lo, hi)
+
     def where_scalars(self, cond, a, b, dtype):
         """An array of ``dtype`` (floating), ``cond``'s shape: the scalar ``a`` where ``cond`` is true, ``b``
         elsewhere (both rounded to ``dtype``)."""

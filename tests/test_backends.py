@@ -205,3 +205,15 @@ def test_cpu_where_is_numpy_where_bit_for_bit(dtype):
         got, want = where(*args), numpy.where(*args)
         assert got.dtype == want.dtype and got.shape == want.shape
         numpy.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("lo, hi", [(-0.5, 0.5), (0.0, 6.0), (None, 1.5), (-1.0, None), (2.0, 2.0)])
+def test_cpu_clamp_is_numpy_clip_bit_for_bit(lo, hi):
+    from backends.numpy_backend import clamp
+
+    a = numpy.random.default_rng(9).standard_normal((5, 6, 7, 8)).astype("float32") * 3
+    a.reshape(-1)[:5] = [numpy.nan, numpy.inf, -numpy.inf, -0.0, 0.0]
+    for x in _layouts(a):
+        got, want = clamp(x, lo, hi), numpy.clip(x, lo, hi)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        numpy.testing.assert_array_equal(_bits(got), _bits(want))

@@ -23,6 +23,9 @@ CASES = {
     "sigmoid": lambda x: (ag.sigmoid(x * 3) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
     "leaky_relu": lambda x: (ag.leaky_relu(x, 0.1) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype)))
     .sum(),
+    "hardtanh (strict mask)": lambda x: (F.hardtanh(x, -0.5, 0.5) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4)
+                                                                                 .astype(x.dtype))).sum(),
+    "clamp": lambda x: (ag.clamp(x, -0.5, 0.0) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
     "log_softmax": lambda x: (ag.log_softmax(x, 1) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype)))
     .sum(),
     "cross_entropy": lambda x: F.cross_entropy(x, ag.tensor([0, 3, 1])),

@@ -208,20 +208,19 @@ class Softplus(Function):
 
 
 class Clamp(Function):
-    """y = min(max(x, lo), hi);  dL/dx = gy * [lo <= x <= hi]"""
+    """y = min(max(x, lo), hi);  dL/dx = gy * [lo <= x <= hi], or with ``strict`` gy * [lo < x < hi]
+    (hardtanh's gradient, 0 at the kinks)"""
 
-    def forward(self, x, lo, hi):
-        xp = self.backend.xp
-        y = xp.clip(x, lo, hi)
-        mask = xp.ones(x.shape, dtype=bool)
-        if lo is not None:
-            mask &= x >= lo
-        if hi is not None:
-            mask &= x <= hi
-        self.mask = mask
+    def forward(self, x, lo, hi, strict=False):
+        y = self.backend.clamp(x, lo, hi)
+        above = (x > lo if strict else x >= lo) if lo is not None else None
+        below = (x < hi if strict else x <= hi) if hi is not None else None
+        self.mask = below if above is None else above if below is None else above & below
         return y.astype(x.dtype, copy=False)
 
     def backward(self, gy):
+        if not STATE.grad_enabled:  # a first-order backward: ScaleBy's product, no node
+            return make_tensor(gy._data * self.mask, self.backend)
         return ScaleBy.apply(gy, m=self.mask)
 
 

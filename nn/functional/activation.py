@@ -8,6 +8,7 @@ import math
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.ops.unary import Clamp
 
 
 def _tensor(x, what):
@@ -122,8 +123,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if lo > hi:
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got min_val={min_val!r}, "
                          f"max_val={max_val!r}")
-    inside = ag.logical_and(x > lo, x < hi)
-    return ag.where(inside, x, ag.clamp(x.detach(), lo, hi))
+    return Clamp.apply(x, lo=lo, hi=hi, strict=True)
 
 
 def relu6(input, inplace=False):
