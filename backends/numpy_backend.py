@@ -299,6 +299,11 @@ def where(cond, a, b):
     if uint is None or a.dtype != b.dtype or a.dtype.kind != "f" or not a.dtype.isnative or cond.dtype != numpy.bool_ \
             or max(cond.ndim, a.ndim, b.ndim) == 0:
         return numpy.where(cond, a, b)
+    some = bool(cond.any())
+    every = some and bool(cond.all())
+    if every or not some:  # one side only (e.g. a softplus past its threshold nowhere): a copy of it
+        shape = numpy.broadcast_shapes(cond.shape, a.shape, b.shape)
+        return numpy.array(numpy.broadcast_to(a if every else b, shape))
     mask = cond.astype(uint)
     numpy.negative(mask, out=mask)  # 1 -> all ones (unsigned, mod 2^bits)
     ua, ub = a.view(uint), b.view(uint)

@@ -200,7 +200,8 @@ def test_cpu_where_is_numpy_where_bit_for_bit(dtype):
     one = numpy.asarray(2.0, dtype=dtype)
     cases = [(c, a, b), (c, a, b[0]), (c, a[:, :1], one), (c[0], a, b), (c.T, a.T, b.T),
              (c[..., ::2], a[..., ::2], b[..., ::2]), (numpy.bool_(True), a, b), (numpy.asarray(False), one, one * 3),
-             (c, a, b.astype("float64")), (c, (a > 0).astype("int32"), 7), (c.astype("uint8"), a, b)]
+             (c, a, b.astype("float64")), (c, (a > 0).astype("int32"), 7), (c.astype("uint8"), a, b),
+             (numpy.zeros_like(c), a, b[0]), (numpy.ones((5, 6), bool), a[0, :1], b)]
     for args in cases:
         got, want = where(*args), numpy.where(*args)
         assert got.dtype == want.dtype and got.shape == want.shape

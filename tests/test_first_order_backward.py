@@ -26,6 +26,8 @@ CASES = {
     "hardtanh (strict mask)": lambda x: (F.hardtanh(x, -0.5, 0.5) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4)
                                                                                  .astype(x.dtype))).sum(),
     "clamp": lambda x: (ag.clamp(x, -0.5, 0.0) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
+    "softplus": lambda x: (F.softplus(x * 4, beta=2.0, threshold=3.0) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4)
+                                                                                   .astype(x.dtype))).sum(),
     "log_softmax": lambda x: (ag.log_softmax(x, 1) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype)))
     .sum(),
     "cross_entropy": lambda x: F.cross_entropy(x, ag.tensor([0, 3, 1])),

@@ -196,13 +196,21 @@ class Softplus(Function):
     saves_inputs = True
 
     def forward(self, x, beta, threshold):
-        xp = self.backend.xp
+        xp, backend = self.backend.xp, self.backend
         self.beta, self.threshold = beta, threshold
         bx = x * beta
-        soft = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta
-        return xp.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+        soft = backend.relu(bx) + xp.log1p(xp.exp(-xp.abs(bx)))
+        if beta != 1:
+            soft = soft / beta
+        return backend.where(bx > threshold, x, soft.astype(x.dtype, copy=False))
 
     def backward(self, gy):
+        if not STATE.grad_enabled:  # a first-order backward: the same expression on arrays, no nodes
+            backend = self.backend
+            bx = self.inputs[0]._data * self.beta
+            s = backend.sigmoid(bx.astype(gy._data.dtype, copy=False))
+            one = backend.xp.ones((), dtype=s.dtype)
+            return make_tensor(gy._data * backend.where(bx > self.threshold, one, s), backend)
         bx = self.inputs[0] * self.beta
         return gy * where(bx > self.threshold, 1.0, sigmoid(bx))
 
