@@ -28,6 +28,8 @@ CASES = {
     "clamp": lambda x: (ag.clamp(x, -0.5, 0.0) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
     "softplus": lambda x: (F.softplus(x * 4, beta=2.0, threshold=3.0) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4)
                                                                                    .astype(x.dtype))).sum(),
+    "silu": lambda x: (F.silu(x * 3) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
+    "elu": lambda x: (F.elu(x * 3, alpha=0.7) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
     "log_softmax": lambda x: (ag.log_softmax(x, 1) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype)))
     .sum(),
     "cross_entropy": lambda x: F.cross_entropy(x, ag.tensor([0, 3, 1])),

@@ -7,8 +7,9 @@ kink, the value PyTorch takes there."""
 import math
 
 import autograd_core as ag
-from autograd_core import Tensor
+from autograd_core import Function, Tensor, is_grad_enabled
 from autograd_core.ops.unary import Clamp
+from autograd_core.tensor import make_tensor
 
 
 def _tensor(x, what):
@@ -63,14 +64,55 @@ def gelu(input, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+class Silu(Function):
+    """y = x s, s = sigmoid(x);  dL/dx = gy s (1 + x (1 - s)). One node (the product of two would keep
+    and walk twice as much); its backward is written with Tensor ops, so it has gradients of every order."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        self.s = self.backend.sigmoid(x)
+        return x * self.s
+
+    def backward(self, gy):
+        if not is_grad_enabled():  # a first-order backward: the same expression on arrays, no nodes
+            x, s = self.inputs[0]._data, self.s
+            return make_tensor(gy._data * (s * (1.0 + x * (1.0 - s))), self.backend)
+        x = self.inputs[0]
+        s = ag.sigmoid(x)
+        return gy * (s * (1.0 + x * (1.0 - s)))
+
+
+class Elu(Function):
+    """y = x for x > 0, alpha (exp(x) - 1) for x <= 0;  dL/dx = gy for x > 0, gy (y + alpha) = gy alpha exp(x)
+    for x <= 0. exp is taken of min(x, 0) only, so a large positive x cannot overflow into the unused side."""
+
+    saves_inputs = True
+
+    def forward(self, x, alpha):
+        xp, backend = self.backend.xp, self.backend
+        self.alpha = alpha
+        neg = xp.expm1(backend.clamp(x, None, 0.0)) * x.dtype.type(alpha)
+        self.y = backend.where(x > 0, x, neg.astype(x.dtype, copy=False))
+        return self.y
+
+    def backward(self, gy):
+        positive = self.inputs[0]._data > 0
+        if not is_grad_enabled():  # a first-order backward: the same expression on arrays, no nodes
+            y, backend = self.y, self.backend
+            one = backend.xp.ones((), dtype=y.dtype)
+            return make_tensor(gy._data * backend.where(positive, one, y + y.dtype.type(self.alpha)), backend)
+        slope = ag.where(make_tensor(positive, self.backend), 1.0, self.output(self.y) + self.alpha)
+        return gy * slope
+
+
 def silu(input, inplace=False):
     """The sigmoid-weighted linear unit (swish): g(h) = h sigmoid(h);  g'(h) = s (1 + h (1 - s)), s = sigmoid(h).
 
-    Built from differentiable ops, so it has gradients of every order. ``inplace`` is accepted for
-    PyTorch's signature; the result is a new tensor, as with ``relu``.
+    One op (``Silu``) whose backward is built from differentiable ops, so it has gradients of every order.
+    ``inplace`` is accepted for PyTorch's signature; the result is a new tensor, as with ``relu``.
     """
-    x = _float_tensor(input, "silu")
-    return x * ag.sigmoid(x)
+    return Silu.apply(_float_tensor(input, "silu"))
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -80,8 +122,7 @@ def elu(input, alpha=1.0, inplace=False):
     exp is taken of min(h, 0) only, so a large positive h cannot overflow into the unused branch.
     """
     x = _float_tensor(input, "elu")
-    neg = ag.expm1(ag.clamp(x, max=0.0)) * alpha
-    return ag.where(x > 0, x, neg)
+    return Elu.apply(x, alpha=_number(alpha, "alpha", "elu"))
 
 
 def cos(input):
