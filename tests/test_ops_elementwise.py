@@ -520,6 +520,16 @@ def test_clamp_values_and_errors(device):
         ag.clamp(T(a, device))
 
 
+def test_where_gradient_is_exactly_zero_on_the_unselected_side(device):
+    """An infinite (or NaN) upstream gradient reaches only the selected side; the other gets 0, not
+    inf * 0 = NaN (as PyTorch)."""
+    x = ag.tensor([1.0, -1.0, 2.0], device=device, requires_grad=True)
+    y = ag.where(x > 0, x, x * 2.0)
+    y.backward(ag.tensor([numpy.inf, -numpy.inf, numpy.nan], device=device))
+    got = host(x.grad)
+    assert got[0] == numpy.inf and got[1] == -numpy.inf and numpy.isnan(got[2])
+
+
 def test_where(device):
     cond = numpy.array([[True], [False], [True]])
     a = rand_array((3, 4), seed=1)

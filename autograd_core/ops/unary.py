@@ -288,7 +288,8 @@ class Where(Function):
 
     def backward(self, gy):
         c = _constant(self.cond, self.backend)
-        zero = gy * 0.0
+        # a constant 0 (not gy * 0, which is NaN where gy is infinite): the unselected side gets exactly 0
+        zero = _constant(self.backend.xp.zeros((), dtype=gy.dtype), self.backend)
         ga = sum_to(where(c, gy, zero), self.sa) if self._next[0] is not None else None
         gb = sum_to(where(c, zero, gy), self.sb) if self._next[1] is not None else None
         return ga, gb
