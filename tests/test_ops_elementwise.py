@@ -530,6 +530,15 @@ def test_where_gradient_is_exactly_zero_on_the_unselected_side(device):
     assert got[0] == numpy.inf and got[1] == -numpy.inf and numpy.isnan(got[2])
 
 
+@pytest.mark.parametrize("flat", [ag.sign, ag.round, ag.floor, ag.ceil, ag.trunc, lambda v: v ** 0])
+def test_flat_functions_pass_exact_zeros_back(flat, device):
+    """sign, rounding and x ** 0 have gradient 0 everywhere, also under an infinite or NaN upstream
+    gradient (not inf * 0 = NaN), as PyTorch."""
+    x = ag.tensor([1.5, -2.0, 0.25], device=device, requires_grad=True)
+    flat(x).backward(ag.tensor([numpy.inf, numpy.nan, -numpy.inf], device=device))
+    numpy.testing.assert_array_equal(host(x.grad), [0.0, 0.0, 0.0])
+
+
 def test_where(device):
     cond = numpy.array([[True], [False], [True]])
     a = rand_array((3, 4), seed=1)

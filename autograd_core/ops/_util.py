@@ -83,3 +83,9 @@ def wrap_dims(dim, ndim, what):
 def need_float(x, what):
     if x._data.dtype.kind != "f":
         raise TypeError(f"{what}: expected a floating-point tensor, got dtype {x.dtype.name}")
+
+
+def zero_grad_of(gy):
+    """The gradient of a function that is flat (sign, rounding, x ** 0): exact zeros of gy's shape and dtype,
+    also where gy is infinite or NaN (gy * 0 would give NaN there), as PyTorch."""
+    return make_tensor(gy._backend.xp.zeros(gy.shape, dtype=gy.dtype), gy._backend)

@@ -10,7 +10,7 @@ import math
 from .. import dtypes
 from ..function import Function
 from ..tensor import Tensor, make_tensor
-from ._util import as_tensor, broadcast_error, is_scalar, promote
+from ._util import as_tensor, broadcast_error, is_scalar, promote, zero_grad_of
 from .shape import sum_to
 
 
@@ -187,7 +187,7 @@ class PowScalar(Function):
     def backward(self, gy):
         c = self.c
         if c == 0:
-            return gy * 0.0
+            return zero_grad_of(gy)
         if c == 1:
             return gy
         if c == 2:

@@ -3,7 +3,7 @@ frac = x - trunc(x) (gradient 1) and nan_to_num (gradient 1 where x is finite, 0
 
 from ..function import Function
 from ..tensor import make_tensor
-from ._util import as_tensor
+from ._util import as_tensor, zero_grad_of
 
 
 # --- rounding ------------------------------------------------------------------------------------
@@ -17,7 +17,7 @@ class Rounding(Function):
         return getattr(xp, how)(x)
 
     def backward(self, gy):
-        return gy * 0.0
+        return zero_grad_of(gy)
 
 
 def _rounding(how, doc):

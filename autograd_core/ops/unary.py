@@ -8,7 +8,7 @@ from .. import dtypes
 from ..function import Function
 from ..grad_mode import STATE
 from ..tensor import Tensor, make_tensor
-from ._util import as_tensor, broadcast_error, is_scalar, need_float, promote
+from ._util import as_tensor, broadcast_error, is_scalar, need_float, promote, zero_grad_of
 from .shape import sum_to
 
 
@@ -250,7 +250,7 @@ class Sign(Function):
         return self.backend.xp.sign(x)
 
     def backward(self, gy):
-        return gy * 0.0
+        return zero_grad_of(gy)
 
 
 class Maximum(Function):
