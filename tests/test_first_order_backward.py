@@ -18,24 +18,25 @@ def _both(fn, *inputs):
     return out
 
 
+def _weighted(y):
+    """sum(y * w) for fixed weights w of both signs, so that every entry's gradient differs."""
+    w = np.linspace(-1, 2, y.numel()).reshape(y.shape).astype(y.dtype)
+    return (y * ag.tensor(w)).sum()
+
+
 CASES = {
-    "relu": lambda x: (ag.relu(x) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
-    "sigmoid": lambda x: (ag.sigmoid(x * 3) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
-    "leaky_relu": lambda x: (ag.leaky_relu(x, 0.1) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype)))
-    .sum(),
-    "hardtanh (strict mask)": lambda x: (F.hardtanh(x, -0.5, 0.5) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4)
-                                                                                 .astype(x.dtype))).sum(),
-    "clamp": lambda x: (ag.clamp(x, -0.5, 0.0) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
-    "softplus": lambda x: (F.softplus(x * 4, beta=2.0, threshold=3.0) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4)
-                                                                                   .astype(x.dtype))).sum(),
-    "silu": lambda x: (F.silu(x * 3) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
-    "elu": lambda x: (F.elu(x * 3, alpha=0.7) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype))).sum(),
-    "log_softmax": lambda x: (ag.log_softmax(x, 1) * ag.tensor(np.linspace(-1, 2, 12).reshape(3, 4).astype(x.dtype)))
-    .sum(),
+    "relu": lambda x: _weighted(ag.relu(x)),
+    "sigmoid": lambda x: _weighted(ag.sigmoid(x * 3)),
+    "leaky_relu": lambda x: _weighted(ag.leaky_relu(x, 0.1)),
+    "hardtanh (strict mask)": lambda x: _weighted(F.hardtanh(x, -0.5, 0.5)),
+    "clamp": lambda x: _weighted(ag.clamp(x, -0.5, 0.0)),
+    "softplus": lambda x: _weighted(F.softplus(x * 4, beta=2.0, threshold=3.0)),
+    "silu": lambda x: _weighted(F.silu(x * 3)),
+    "elu": lambda x: _weighted(F.elu(x * 3, alpha=0.7)),
+    "log_softmax": lambda x: _weighted(ag.log_softmax(x, 1)),
     "cross_entropy": lambda x: F.cross_entropy(x, ag.tensor([0, 3, 1])),
     "cross_entropy sum": lambda x: F.cross_entropy(x, ag.tensor([2, 2, 1]), reduction="sum"),
-    "nll_loss none": lambda x: (F.nll_loss(x, ag.tensor([1, 0, 3]), reduction="none") * ag.tensor(
-        np.array([1.0, -2.0, 0.5], x.dtype))).sum(),
+    "nll_loss none": lambda x: _weighted(F.nll_loss(x, ag.tensor([1, 0, 3]), reduction="none")),
 }
 
 
