@@ -202,3 +202,30 @@ def test_the_winograd_layers_run_their_gemms_on_it(monkeypatch):
         w = ag.randn(channels, channels, 3, 3, requires_grad=True)
         F.conv2d(x, w, padding=1).sum().backward()
         assert sum(taken) >= 3, (size, taken)
+
+
+@needs_batched
+def test_threads_calling_at_once_get_their_own_products():
+    """Two Python threads on the batched call at the same time (a data-loading thread and the training
+    loop, say) each get numpy.matmul's products."""
+    import threading
+
+    rng = _rng()
+    stacks = [(rng.standard_normal((8, 128, 120)), rng.standard_normal((8, 120, 136))) for _ in range(2)]
+    wants = [np.matmul(a, b) for a, b in stacks]
+    errors = []
+
+    def work(i):
+        a, b = stacks[i]
+        for _ in range(30):
+            got = batched_gemm.matmul(a, b)
+            if not np.allclose(got, wants[i], rtol=1e-12, atol=1e-12):
+                errors.append(i)
+                return
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _plan(*stacks[0]) is not None and not errors
