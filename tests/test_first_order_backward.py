@@ -33,6 +33,7 @@ CASES = {
     "softplus": lambda x: _weighted(F.softplus(x * 4, beta=2.0, threshold=3.0)),
     "silu": lambda x: _weighted(F.silu(x * 3)),
     "elu": lambda x: _weighted(F.elu(x * 3, alpha=0.7)),
+    "gelu tanh": lambda x: _weighted(F.gelu(x * 3, approximate="tanh")),
     "log_softmax": lambda x: _weighted(ag.log_softmax(x, 1)),
     "cross_entropy": lambda x: F.cross_entropy(x, ag.tensor([0, 3, 1])),
     "cross_entropy sum": lambda x: F.cross_entropy(x, ag.tensor([2, 2, 1]), reduction="sum"),

@@ -59,9 +59,33 @@ def gelu(input, approximate="none"):
     if approximate == "none":
         return x * (ag.erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
     if approximate == "tanh":
-        inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
-        return x * (inner.tanh() + 1.0) * 0.5
+        return GeluTanh.apply(x)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+_GELU_C, _GELU_K = math.sqrt(2.0 / math.pi), 0.044715
+
+
+class GeluTanh(Function):
+    """y = 0.5 x (1 + t), t = tanh(u), u = c (x + k x^3), c = sqrt(2/pi), k = 0.044715 (GELU's tanh form);
+    dL/dx = gy (0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 k x^2)). One node; the backward is written with
+    Tensor ops (gradients of every order) and, for the first order, on arrays."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        xp = self.backend.xp
+        self.t = xp.tanh((x + x * x * x * _GELU_K) * _GELU_C)  # (the order of the ops as the formula's)
+        return x * (self.t + 1.0) * 0.5
+
+    def backward(self, gy):
+        if not is_grad_enabled():  # a first-order backward: the same expression on arrays, no nodes
+            x, t = self.inputs[0]._data, self.t
+            slope = (t + 1.0) * 0.5 + x * (1.0 - t * t) * (0.5 * _GELU_C) * (1.0 + x * x * (3.0 * _GELU_K))
+            return make_tensor(gy._data * slope, self.backend)
+        x = self.inputs[0]
+        t = ((x + x * x * x * _GELU_K) * _GELU_C).tanh()
+        return gy * ((t + 1.0) * 0.5 + x * (1.0 - t * t) * (0.5 * _GELU_C) * (1.0 + x * x * (3.0 * _GELU_K)))
 
 
 class Silu(Function):
