@@ -110,11 +110,6 @@ class Backend:
         """min(max(x, lo), hi) elementwise for scalar bounds, either of which may be None (NaN stays NaN)."""
         return self.xp.clip(x, lo, hi)
 
-    def where_scalars(self, cond, a, b, dtype):
-        """An array of ``dtype`` (floating), ``cond``'s shape: the scalar ``a`` where ``cond`` is true, ``b``
-        elsewhere (both rounded to ``dtype``)."""
-        return self.xp.where(cond, dtype.type(a), dtype.type(b))
-
     def sigmoid(self, x):
         """1 / (1 + exp(-x)) elementwise for a floating x, without overflow: from e = exp(-|x|),
         1 / (1 + e) where x >= 0 and e / (1 + e) where x < 0."""

@@ -168,13 +168,14 @@ def test_cpu_sigmoid_agrees_with_the_select_formula(dtype):
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize("a, b", [(1, 0.01), (0.01, 1), (-2.5, numpy.inf), (numpy.nan, -0.0), (3, 3)])
-def test_cpu_where_scalars_is_numpy_where_bit_for_bit(dtype, a, b):
-    from backends.numpy_backend import where_scalars
+def test_cpu_where_between_two_scalars_is_numpy_where_bit_for_bit(dtype, a, b):
+    """LeakyReLU's slopes: where between two 0-d arrays, over a mask of mixed values and any layout."""
+    from backends.numpy_backend import where
 
     cond = numpy.random.default_rng(6).random((4, 5, 6)) > 0.5
+    sa, sb = numpy.asarray(a, dtype=dtype), numpy.asarray(b, dtype=dtype)
     for c in (cond, cond.transpose(2, 0, 1), cond[:, ::2]):
-        got, want = where_scalars(c, a, b, numpy.dtype(dtype)), numpy.where(c, numpy.dtype(dtype).type(a),
-                                                                               numpy.dtype(dtype).type(b))
+        got, want = where(c, sa, sb), numpy.where(c, sa, sb)
         assert got.dtype == want.dtype and got.shape == want.shape
         numpy.testing.assert_array_equal(got.view(f"u{got.itemsize}"), want.view(f"u{want.itemsize}"))
 

@@ -181,7 +181,8 @@ class LeakyRelu(Function):
     """y = x if x > 0 else a x;  dL/dx = gy * (1 if x > 0 else a)"""
 
     def forward(self, x, slope):
-        self.scale = self.backend.where_scalars(x > 0, 1, slope, x.dtype)
+        xp = self.backend.xp
+        self.scale = self.backend.where(x > 0, xp.asarray(1, dtype=x.dtype), xp.asarray(slope, dtype=x.dtype))
         return x * self.scale
 
     def backward(self, gy):
