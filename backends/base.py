@@ -98,6 +98,17 @@ class Backend:
         see ``backends.batched_gemm``); the result is the same."""
         return self.xp.matmul(a, b, out=out)
 
+    def linear_transposed(self, x, w):
+        """Whether a fully connected layer's product x @ w.T (x (rows, in), w (out, in)) is better
+        computed as (w @ x.T).T, the same products laid out column-major in memory. The CPU says so
+        where its BLAS is faster that way (see ``numpy_backend.linear_transposed``); here, never."""
+        return False
+
+    def linear_input_grad_transposed(self, g, w, x):
+        """Whether the input gradient g @ w of that layer is better computed as (w.T @ g.T).T, column-major
+        like x (so that it meets x's column-major neighbours, e.g. ReLU's mask, without a transposed read)."""
+        return False
+
     def relu(self, x):
         """max(x, 0) elementwise (NaN stays NaN), in x's memory layout."""
         return self.xp.maximum(x, 0)

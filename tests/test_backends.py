@@ -219,3 +219,34 @@ def test_cpu_clamp_is_numpy_clip_bit_for_bit(lo, hi):
         got, want = clamp(x, lo, hi), numpy.clip(x, lo, hi)
         assert got.dtype == want.dtype and got.shape == want.shape
         numpy.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("rows, n_in, n_out", [(128, 784, 512), (5, 7, 5), (64, 400, 120), (128, 512, 10), (9, 3, 4)])
+def test_cpu_linear_layout_rule_and_products(dtype, rows, n_in, n_out):
+    """The CPU computes x @ w.T as (w @ x.T).T, a column-major result, exactly when out >= rows; its
+    input gradient g @ w as (w.T @ g.T).T exactly when x is column-major. Either way the values are
+    x @ w.T's (to the rounding of a differently blocked GEMM), whatever x's layout."""
+    from backends.numpy_backend import linear_input_grad_transposed, linear_transposed
+
+    rng = numpy.random.default_rng(5)
+    w = rng.standard_normal((n_out, n_in)).astype(dtype)
+    g = rng.standard_normal((rows, n_out)).astype(dtype)
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    a = rng.standard_normal((rows, n_in)).astype(dtype)
+    for x in (a, numpy.asfortranarray(a)):
+        transposed = linear_transposed(x, w)
+        assert transposed == (n_out >= rows)
+        y = numpy.matmul(w, x.T).T if transposed else numpy.matmul(x, w.T)
+        numpy.testing.assert_allclose(y, x.astype("float64") @ w.T.astype("float64"), rtol=tol, atol=tol * n_in)
+        assert y.flags.f_contiguous if transposed else y.flags.c_contiguous
+        column_major = x.flags.f_contiguous and not x.flags.c_contiguous
+        assert linear_input_grad_transposed(g, w, x) == column_major
+        assert backends.get_backend("cpu").linear_input_grad_transposed(g, w, x) == column_major
+    # other ranks, non-BLAS dtypes and mixed dtypes keep the row-major product
+    x = rng.standard_normal((2, rows, n_in)).astype(dtype)
+    assert not linear_transposed(x, w)
+    assert not linear_transposed(x[0].astype("int64"), w.astype("int64"))
+    assert not linear_transposed(x[0].astype("float32"), w.astype("float64"))
+    assert not linear_input_grad_transposed(g.astype("float16"), w.astype("float16"), numpy.asfortranarray(x[0]))
+    assert not backends.base.Backend.linear_transposed(None, x[0], w)

@@ -10,13 +10,17 @@ class Linear(Function):
     """h = x W^T + b for x of shape (..., in), W (out, in), b (out,).
 
     With e = dL/dh (the lecture's error):  dL/dx = e W,  dL/dW = e^T x (summed over the batch),
-    dL/db = sum of e over the batch. One GEMM forward, two backward.
+    dL/db = sum of e over the batch. One GEMM forward, two backward. The backend may lay h out
+    column-major (the CPU does where out >= rows: ``Backend.linear_transposed``), and dL/dx like x.
     """
 
     saves_inputs = True
 
     def forward(self, x, w, b=None):
-        y = x @ w.T
+        if self.backend.linear_transposed(x, w):  # the same products, column-major (faster on the CPU)
+            y = self.backend.xp.matmul(w, x.T).T
+        else:
+            y = x @ w.T
         if b is not None:
             y += b
         return y
@@ -27,7 +31,10 @@ class Linear(Function):
         x, w = self.inputs[0], self.inputs[1]
         gx = gw = gb = None
         if self._next[0] is not None:
-            gx = gy @ w
+            if self.backend.linear_input_grad_transposed(gy._data, w._data, x._data):
+                gx = (w.T @ gy.T).T  # column-major like x, the same call as on arrays below
+            else:
+                gx = gy @ w
         if self._next[1] is not None:
             g2 = reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
             x2 = reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
@@ -45,6 +52,8 @@ class Linear(Function):
         if self._next[0] is not None:
             if g.ndim != 2:  # as matmul: a row vector, or one GEMM over the folded rows
                 gx = make_tensor(xp.matmul(g.reshape(-1, g.shape[-1]), w).reshape(g.shape[:-1] + w.shape[1:]), backend)
+            elif backend.linear_input_grad_transposed(g, w, x):
+                gx = make_tensor(xp.matmul(w.T, g.T).T, backend)
             else:
                 gx = make_tensor(xp.matmul(g, w), backend)
         if self._next[1] is not None:
