@@ -121,6 +121,11 @@ class Backend:
         """min(max(x, lo), hi) elementwise for scalar bounds, either of which may be None (NaN stays NaN)."""
         return self.xp.clip(x, lo, hi)
 
+    def channel_op(self, op, x, v, out=None):
+        """``xp.<op>(x, v)`` with the (C,) vector v broadcast along axis 1 of x (N, C, ...): op is "add",
+        "subtract" or "multiply" (batch norm's per-channel shifts and scales)."""
+        return getattr(self.xp, op)(x, v.reshape((1, v.shape[0]) + (1,) * (x.ndim - 2)), out=out)
+
     def sigmoid(self, x):
         """1 / (1 + exp(-x)) elementwise for a floating x, without overflow: from e = exp(-|x|),
         1 / (1 + e) where x >= 0 and e / (1 + e) where x < 0."""

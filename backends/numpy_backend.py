@@ -102,6 +102,9 @@ class NumpyBackend(Backend):
     def clamp(self, x, lo, hi):
         return clamp(x, lo, hi)
 
+    def channel_op(self, op, x, v, out=None):
+        return channel_op(getattr(numpy, op), x, v, out)
+
     def scatter_add(self, target, index, values):
         numpy.add.at(target, index, values)
 
@@ -265,6 +268,38 @@ def linear_input_grad_transposed(g, w, x):
     neighbours in ReLU's backward (gradient times mask) with a transposed read: 63 against 14 us on
     128 x 512 float32, and the product itself is no slower (128 x 512 -> 512: 0.38 against 0.39 ms)."""
     return _blas_pair(g, w) and x.ndim == 2 and x.flags.f_contiguous and not x.flags.c_contiguous
+
+
+_CHANNEL_RUN = 1 << 14
+
+
+def channel_op(ufunc, x, v, out=None):
+    """``ufunc(x, v)`` (numpy.add, subtract or multiply) for a (C,) vector v broadcast along axis 1 of x
+    (N, C, ...): the same values, dtype and memory layout as broadcasting v.reshape(1, C, 1, ...).
+
+    Where the channel axis is x's innermost in memory (a channels-last activation, or an (N, C)
+    matrix) and x is one dense block, NumPy's broadcast loop runs one short inner loop of C values per
+    position: with C = 64, 237 us on 16x64x32x32 float32 against 87 us for a same-shape subtraction.
+    So x is taken in memory order as rows of ``_CHANNEL_RUN`` values (a multiple of C) and v is tiled
+    into one such row: 133 us. Every other layout, and small x, broadcast as usual."""
+    c = x.shape[1] if x.ndim >= 2 else 0
+    run = c * max(1, _CHANNEL_RUN // c) if c else 0
+    if c < 2 or x.size < 2 * run or v.shape != (c,) or x.strides[1] != x.itemsize or x.dtype.kind != "f":
+        return ufunc(x, v.reshape((1, c) + (1,) * (x.ndim - 2)) if x.ndim >= 2 else v, out=out)
+    order = sorted((i for i in range(x.ndim) if i != 1), key=lambda i: -x.strides[i]) + [1]
+    xt = x.transpose(order)
+    if not xt.flags.c_contiguous or (out is not None and not out.transpose(order).flags.c_contiguous):
+        return ufunc(x, v.reshape((1, c) + (1,) * (x.ndim - 2)), out=out)
+    flat = xt.reshape(-1)
+    if out is None:
+        out = numpy.empty(xt.shape, dtype=numpy.result_type(x.dtype, v.dtype)).transpose(numpy.argsort(order))
+    into = out.transpose(order).reshape(-1)
+    row = numpy.tile(v, run // c)
+    full = flat.size - flat.size % run
+    ufunc(flat[:full].reshape(-1, run), row, out=into[:full].reshape(-1, run))
+    if full < flat.size:
+        ufunc(flat[full:], row[:flat.size - full], out=into[full:])
+    return out
 
 
 def clamp(x, lo, hi):

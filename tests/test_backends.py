@@ -250,3 +250,37 @@ def test_cpu_linear_layout_rule_and_products(dtype, rows, n_in, n_out):
     assert not linear_transposed(x[0].astype("float32"), w.astype("float64"))
     assert not linear_input_grad_transposed(g.astype("float16"), w.astype("float16"), numpy.asfortranarray(x[0]))
     assert not backends.base.Backend.linear_transposed(None, x[0], w)
+
+
+@pytest.mark.parametrize("shape", [(16, 64, 32, 32), (8, 512, 4, 4), (3000, 64), (4, 6, 28, 28), (2, 3, 4, 5),
+                                   (5, 1, 3, 3)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cpu_channel_op_is_numpys_broadcast_bit_for_bit(shape, dtype):
+    """The CPU's per-channel add / subtract / multiply (rows of the tiled vector where the channels are
+    innermost in memory) gives NumPy's broadcast result exactly: values, dtype, memory layout, out=,
+    whatever x's layout, with NaN and inf in x and in v."""
+    from backends.numpy_backend import channel_op
+
+    rng = numpy.random.default_rng(6)
+    a = rng.standard_normal(shape).astype(dtype)
+    a.reshape(-1)[:3] = [numpy.nan, numpy.inf, -numpy.inf]
+    v = rng.standard_normal(shape[1]).astype(dtype)
+    v[0] = numpy.inf
+    kv = v.reshape((1, -1) + (1,) * (len(shape) - 2))
+    last = numpy.ascontiguousarray(numpy.moveaxis(a, 1, -1))
+    channels_last = numpy.moveaxis(last, -1, 1)  # the channels innermost in memory
+    cpu = backends.get_backend("cpu")
+    for x in (a, channels_last, numpy.asfortranarray(a)):
+        for name in ("add", "subtract", "multiply"):
+            ufunc = getattr(numpy, name)
+            with numpy.errstate(invalid="ignore"):
+                want = ufunc(x, kv)
+                got = channel_op(ufunc, x, v)
+                out = numpy.empty_like(x)
+                into = cpu.channel_op(name, x, v, out=out)
+            assert got.dtype == want.dtype and got.strides == want.strides and into is out
+            numpy.testing.assert_array_equal(got, want)
+            numpy.testing.assert_array_equal(out, want)
+    with numpy.errstate(invalid="ignore"):  # a float64 vector on float32 x promotes as the broadcast does
+        got = channel_op(numpy.multiply, channels_last.astype("float32"), v.astype("float64"))
+    assert got.dtype == numpy.result_type(numpy.float32, numpy.float64)

@@ -71,16 +71,17 @@ class BatchNormTrain(Function):
         c = x.shape[1]
         kshape = (1, c) + (1,) * (x.ndim - 2)
         m = x.size // c
+        backend = self.backend
         mean = _channel_mean(x, axes, kshape)
-        xc = x - mean
+        xc = backend.channel_op("subtract", x, mean.reshape(c))
         y = xc * xc
         var = _channel_mean(y, axes, kshape)
         invstd = 1.0 / xp.sqrt(var + eps)
         if affine:
-            xp.multiply(xc, invstd * affine[0].reshape(kshape), out=y)
-            y += affine[1].reshape(kshape)
+            backend.channel_op("multiply", xc, (invstd * affine[0].reshape(kshape)).reshape(c), out=y)
+            backend.channel_op("add", y, affine[1], out=y)
         else:
-            xp.multiply(xc, invstd, out=y)
+            backend.channel_op("multiply", xc, invstd.reshape(c), out=y)
         if running is not None:
             running_mean, running_var = running
             if running_mean is not None:
@@ -118,8 +119,8 @@ class BatchNormTrain(Function):
     def _backward_arrays(self, gy):
         """The backward above, op for op (the same values), on raw arrays with two full-size temporaries
         instead of one per Tensor op, where no graph of the backward is wanted: measured on a 16x64x32x32
-        channels-last batch, 3.6 -> 2.0 ms."""
-        xp, backend = self.backend.xp, self.backend
+        channels-last batch, 3.6 -> 2.0 ms (the per-channel scalings as ``Backend.channel_op``)."""
+        backend = self.backend
         g, xc, s, kshape = gy._data, self.xc, self.invstd, self.kshape
         affine = len(self.inputs) == 3
         sum_gy = _channel_sum(g, self.axes, kshape)
@@ -129,9 +130,10 @@ class BatchNormTrain(Function):
         if self._next[0] is not None:
             k = s * self.inputs[1]._data.reshape(kshape) if affine else s
             inv_m = 1.0 / self.m
-            xp.multiply(g, k, out=t)  # gx = gy k - (x_c (k s^2 sum_B(gy x_c) / m) + k sum_B(gy) / m)
-            u = xc * (k * s * s * sum_gy_xc * inv_m)
-            u += k * sum_gy * inv_m
+            c = kshape[1]
+            backend.channel_op("multiply", g, k.reshape(c), out=t)  # gx = gy k - (x_c (k s^2 sum_B(gy x_c) / m)
+            u = backend.channel_op("multiply", xc, (k * s * s * sum_gy_xc * inv_m).reshape(c))  # + k sum_B(gy) / m)
+            backend.channel_op("add", u, (k * sum_gy * inv_m).reshape(c), out=u)
             t -= u
             gx = make_tensor(t, backend)
         if not affine:
