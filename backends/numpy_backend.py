@@ -279,9 +279,10 @@ def channel_op(ufunc, x, v, out=None):
 
     Where the channel axis is x's innermost in memory (a channels-last activation, or an (N, C)
     matrix) and x is one dense block, NumPy's broadcast loop runs one short inner loop of C values per
-    position: with C = 64, 237 us on 16x64x32x32 float32 against 87 us for a same-shape subtraction.
-    So x is taken in memory order as rows of ``_CHANNEL_RUN`` values (a multiple of C) and v is tiled
-    into one such row: 133 us. Every other layout, and small x, broadcast as usual."""
+    position: with C = 64 on 16x64x32x32 float32, a multiplication takes 241 us, against 103 us for
+    one of two same-shape arrays. So x is taken in memory order as rows of ``_CHANNEL_RUN`` values (a
+    multiple of C) and v is tiled into one such row: 155 us. Every other layout, and small x, broadcast
+    as usual."""
     c = x.shape[1] if x.ndim >= 2 else 0
     run = c * max(1, _CHANNEL_RUN // c) if c else 0
     if c < 2 or x.size < 2 * run or v.shape != (c,) or x.strides[1] != x.itemsize or x.dtype.kind != "f":
