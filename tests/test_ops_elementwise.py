@@ -1,6 +1,7 @@
 """Arithmetic, comparison and elementwise ops: values, gradients (gradcheck + gradgradcheck in
 float64), PyTorch as an oracle in float32 and float64, dtype promotion, broadcasting, stability."""
 
+import functools
 import operator
 
 import numpy
@@ -612,3 +613,37 @@ def test_exp_log_edge_values(device):
     assert host(y)[0] == -numpy.inf
     y32 = ag.exp(ag.tensor([100.0], device=device))  # overflows float32 to inf, like PyTorch
     assert numpy.isinf(host(y32)).all() and y32.dtype == ag.float32
+
+
+def test_threshold_keeps_nan_and_passes_its_gradient(device):
+    """threshold(h) = value for h <= threshold, else h: a NaN h stays NaN and gets the upstream gradient,
+    as PyTorch (the form h > threshold ? h : value gave value, gradient 0)."""
+    import nn.functional as F
+
+    x = ag.tensor([numpy.nan, 0.2, 0.5, 0.7], dtype=ag.float64, device=device, requires_grad=True)
+    y = F.threshold(x, 0.5, -1.0)
+    numpy.testing.assert_array_equal(host(y), [numpy.nan, -1.0, -1.0, 0.7])
+    y.backward(ag.full((4,), 3.0, dtype=ag.float64, device=device))
+    numpy.testing.assert_array_equal(host(x.grad), [3.0, 0.0, 0.0, 3.0])
+    if torch is not None:
+        tx = torch.tensor([float("nan"), 0.2, 0.5, 0.7], dtype=torch.float64, requires_grad=True)
+        ty = torch.nn.functional.threshold(tx, 0.5, -1.0)
+        ty.backward(torch.full((4,), 3.0, dtype=torch.float64))
+        numpy.testing.assert_array_equal(host(y), ty.detach().numpy())
+        numpy.testing.assert_array_equal(host(x.grad), tx.grad.numpy())
+
+
+def test_tanh_gradient_as_one_minus_y_times_one_plus_y(device):
+    """tanh' = (1 - y)(1 + y): at x = 7 in float64 closer to sech^2(7) than 1 - y^2, and PyTorch's value."""
+    x = ag.tensor([7.0, -7.0, 0.5], dtype=ag.float64, device=device, requires_grad=True)
+    ag.tanh(x).backward(ag.ones(3, dtype=ag.float64, device=device))
+    y = host(ag.tanh(x))
+    same = numpy.testing.assert_array_equal if device == "cpu" else functools.partial(
+        numpy.testing.assert_allclose, rtol=1e-12)  # another device's tanh may differ in the last bit
+    same(host(x.grad), (1.0 - y) * (1.0 + y))
+    exact = 1.0 / numpy.cosh(7.0) ** 2
+    assert abs(host(x.grad)[0] - exact) < abs((1.0 - y[0] * y[0]) - exact)
+    if torch is not None:
+        tx = torch.tensor([7.0, -7.0, 0.5], dtype=torch.float64, requires_grad=True)
+        torch.tanh(tx).backward(torch.ones(3, dtype=torch.float64))
+        same(host(x.grad), tx.grad.numpy())

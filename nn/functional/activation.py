@@ -242,10 +242,11 @@ def tanhshrink(input):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """g(h) = h for h > threshold, ``value`` otherwise;  g'(h) = [h > threshold] (0 at h = threshold)."""
+    """g(h) = ``value`` for h <= threshold, h otherwise (so a NaN h stays NaN, as PyTorch);
+    g'(h) = [not h <= threshold] (0 at h = threshold)."""
     x = _float_tensor(input, "threshold")
     t, v = _number(threshold, "threshold", "threshold"), _number(value, "value", "threshold")
-    return ag.where(x > t, x, float(v))
+    return ag.where(x <= t, float(v), x)
 
 
 def celu(input, alpha=1.0, inplace=False):
