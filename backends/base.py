@@ -10,6 +10,7 @@ explicit list of named kernels for what differs between devices:
 ``manual_seed``, ``get_rng_state``, ``set_rng_state``, ``random``, ``normal``,
 ``integers``, ``permutation``          the device's random generator
 ``erf``                   the error function (NumPy has none)
+``ndtr``                  the standard normal CDF, precise in both tails (GELU)
 ``map_coordinates``       interpolate an array at given coordinates (scipy.ndimage / cupyx.scipy.ndimage)
 ``im2col``                the sliding windows of an (N, C, H, W) batch, one column per output position
 ``col2im``                im2col's adjoint: each pixel gets the sum of the column entries copied from it
@@ -28,6 +29,8 @@ Capability flags let op code pick the algorithm that suits a device without nami
 ``native_col2im`` is True where ``col2im`` is a fused kernel (the GPU's gather), so a convolution's
 input gradient is best one GEMM into columns plus ``col2im``; on the CPU other forms are faster.
 """
+
+import math
 
 import numpy
 
@@ -138,6 +141,14 @@ class Backend:
 
     def erf(self, array):
         raise NotImplementedError
+
+    def ndtr(self, array):
+        """Phi(x), the standard normal CDF, elementwise, in the array's dtype. A backend's own (the CPU's
+        and the GPU's: SciPy's and CuPy's ndtr) keeps full relative precision in both tails; this
+        fallback, 0.5 (1 + erf(x / sqrt 2)), rounds to 0 below x = -8.3 in float64."""
+        xp = self.xp
+        half = xp.asarray(0.5, dtype=array.dtype)
+        return half * (1.0 + self.erf(array * (1.0 / math.sqrt(2.0))))
 
     def map_coordinates(self, array, coordinates, order=1, mode="constant", cval=0.0):
         raise NotImplementedError

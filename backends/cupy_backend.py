@@ -104,6 +104,12 @@ class CupyBackend(Backend):
         with self._on_device():
             return erf(array).astype(array.dtype, copy=False)
 
+    def ndtr(self, array):
+        from cupyx.scipy.special import ndtr
+
+        with self._on_device():
+            return ndtr(array).astype(array.dtype, copy=False)
+
     def map_coordinates(self, array, coordinates, order=1, mode="constant", cval=0.0):
         from cupyx.scipy.ndimage import map_coordinates
 

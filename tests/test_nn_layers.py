@@ -217,3 +217,40 @@ def test_init_is_seeded_and_validated():
     p = nn.Parameter(ag.empty(3, 3))
     nn.init.kaiming_uniform_(p)  # in place on a parameter that requires grad: init runs under no_grad
     assert p.requires_grad and p.is_leaf
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_keeps_its_relative_precision_far_left(approximate, device):
+    """GELU as h Phi(h) with Phi = 0.5 erfc(-h / sqrt 2), and its tanh form as h sigmoid(2 u): far left,
+    where 1 + erf or 1 + tanh cancels to 0 (the formulas' literal forms give -0 at h = -12), the values
+    and the gradients keep float64's relative precision (references from math.erfc and math.exp)."""
+    hs = [-30.0, -12.0, -8.0, -3.0, -0.5, 0.0, 0.5, 4.0, 9.0]
+    x = ag.tensor(hs, dtype=ag.float64, device=device, requires_grad=True)
+    y = F.gelu(x, approximate=approximate)
+    y.backward(ag.ones(len(hs), dtype=ag.float64, device=device))
+    c, k = math.sqrt(2.0 / math.pi), 0.044715
+    for h, got, slope in zip(hs, host(y), host(x.grad)):
+        if approximate == "none":
+            cdf, pdf = 0.5 * math.erfc(-h / math.sqrt(2.0)), math.exp(-h * h / 2.0) / math.sqrt(2.0 * math.pi)
+            want, want_slope = h * cdf, cdf + h * pdf
+        else:
+            u = c * (h + k * h ** 3)
+            s = math.exp(2.0 * u) / (1.0 + math.exp(2.0 * u)) if u < 0 else 1.0 / (1.0 + math.exp(-2.0 * u))
+            want, want_slope = h * s, s + h * s * (1.0 - s) * 2.0 * c * (1.0 + 3.0 * k * h * h)
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-300)
+        assert slope == pytest.approx(want_slope, rel=1e-12, abs=1e-300)
+    assert host(y)[1] < 0  # not -0: g(-12) = -2e-32 (exact form) / -1e-61 (tanh form)
+
+
+def test_backend_ndtr_and_its_fallback():
+    """The CPU's ndtr is precise in both tails; the Backend fallback, 0.5 (1 + erf(x / sqrt 2)), agrees
+    where Phi is not tiny."""
+    import backends
+
+    cpu = backends.get_backend("cpu")
+    a = numpy.array([-40.0, -10.0, -1.0, 0.0, 2.0, 40.0])
+    want = numpy.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in a])
+    numpy.testing.assert_allclose(cpu.ndtr(a), want, rtol=1e-13, atol=0)
+    assert cpu.ndtr(a.astype("float32")).dtype == numpy.float32
+    fallback = backends.base.Backend.ndtr(cpu, a)
+    numpy.testing.assert_allclose(fallback[2:], want[2:], rtol=1e-15)

@@ -51,41 +51,58 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def gelu(input, approximate="none"):
-    """g(h) = h * Phi(h), Phi the standard normal CDF: 0.5 h (1 + erf(h / sqrt 2)).
+    """g(h) = h Phi(h), Phi the standard normal CDF (0.5 (1 + erf(h / sqrt 2))), taken as
+    0.5 erfc(-h / sqrt 2) (``Backend.ndtr``), so that g keeps its relative precision far left, where
+    1 + erf(h / sqrt 2) cancels to 0 (float64, h = -12: g = -2e-32, not -0);  g'(h) = Phi(h) + h phi(h).
 
-    ``approximate="tanh"``: 0.5 h (1 + tanh(sqrt(2/pi) (h + 0.044715 h^3))).
+    ``approximate="tanh"``: 0.5 h (1 + tanh(sqrt(2/pi) (h + 0.044715 h^3))), taken as h sigmoid(2 u),
+    u = sqrt(2/pi) (h + 0.044715 h^3), which is the same function without the cancellation.
     """
     x = _tensor(input, "gelu")
     if approximate == "none":
-        return x * (ag.erf(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+        return x * NormalCdf.apply(x)
     if approximate == "tanh":
         return GeluTanh.apply(x)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+class NormalCdf(Function):
+    """y = Phi(x) = 0.5 erfc(-x / sqrt 2), the standard normal CDF;  dL/dx = gy phi(x),
+    phi(x) = exp(-x^2 / 2) / sqrt(2 pi) (written with Tensor ops: gradients of every order)."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return self.backend.ndtr(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * (ag.exp(x * x * -0.5) * (1.0 / math.sqrt(2.0 * math.pi)))
 
 
 _GELU_C, _GELU_K = math.sqrt(2.0 / math.pi), 0.044715
 
 
 class GeluTanh(Function):
-    """y = 0.5 x (1 + t), t = tanh(u), u = c (x + k x^3), c = sqrt(2/pi), k = 0.044715 (GELU's tanh form);
-    dL/dx = gy (0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 k x^2)). One node; the backward is written with
-    Tensor ops (gradients of every order) and, for the first order, on arrays."""
+    """y = 0.5 x (1 + tanh(u)) = x s, s = sigmoid(2 u), u = c (x + k x^3), c = sqrt(2/pi), k = 0.044715
+    (GELU's tanh form; 1 + tanh(u) = 2 sigmoid(2 u), which does not cancel for very negative u);
+    dL/dx = gy (s + 2 c x s (1 - s) (1 + 3 k x^2)). One node; the backward is written with Tensor ops
+    (gradients of every order) and, for the first order, on arrays."""
 
     saves_inputs = True
 
     def forward(self, x):
-        xp = self.backend.xp
-        self.t = xp.tanh((x + x * x * x * _GELU_K) * _GELU_C)  # (the order of the ops as the formula's)
-        return x * (self.t + 1.0) * 0.5
+        self.s = self.backend.sigmoid((x + x * x * x * _GELU_K) * (2.0 * _GELU_C))
+        return x * self.s
 
     def backward(self, gy):
         if not is_grad_enabled():  # a first-order backward: the same expression on arrays, no nodes
-            x, t = self.inputs[0]._data, self.t
-            slope = (t + 1.0) * 0.5 + x * (1.0 - t * t) * (0.5 * _GELU_C) * (1.0 + x * x * (3.0 * _GELU_K))
+            x, s = self.inputs[0]._data, self.s
+            slope = s + x * (s * (1.0 - s)) * (2.0 * _GELU_C) * (1.0 + x * x * (3.0 * _GELU_K))
             return make_tensor(gy._data * slope, self.backend)
         x = self.inputs[0]
-        t = ((x + x * x * x * _GELU_K) * _GELU_C).tanh()
-        return gy * ((t + 1.0) * 0.5 + x * (1.0 - t * t) * (0.5 * _GELU_C) * (1.0 + x * x * (3.0 * _GELU_K)))
+        s = ag.sigmoid((x + x * x * x * _GELU_K) * (2.0 * _GELU_C))
+        return gy * (s + x * (s * (1.0 - s)) * (2.0 * _GELU_C) * (1.0 + x * x * (3.0 * _GELU_K)))
 
 
 class Silu(Function):
