@@ -242,6 +242,13 @@ def test_gelu_keeps_its_relative_precision_far_left(approximate, device):
     assert host(y)[1] < 0  # not -0: g(-12) = -2e-32 (exact form) / -1e-61 (tanh form)
 
 
+def test_gelu_of_integers_is_an_error():
+    with pytest.raises(TypeError, match="gelu: expected a floating-point input, got dtype int64"):
+        F.gelu(ag.tensor([1, 2, -3]))
+    with pytest.raises(TypeError, match="gelu: expected a floating-point input"):
+        F.gelu(ag.tensor([1, 2, -3]), approximate="tanh")
+
+
 def test_backend_ndtr_and_its_fallback():
     """The CPU's ndtr is precise in both tails; the Backend fallback, 0.5 (1 + erf(x / sqrt 2)), agrees
     where Phi is not tiny."""

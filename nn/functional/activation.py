@@ -58,7 +58,7 @@ def gelu(input, approximate="none"):
     ``approximate="tanh"``: 0.5 h (1 + tanh(sqrt(2/pi) (h + 0.044715 h^3))), taken as h sigmoid(2 u),
     u = sqrt(2/pi) (h + 0.044715 h^3), which is the same function without the cancellation.
     """
-    x = _tensor(input, "gelu")
+    x = _float_tensor(input, "gelu")  # (as PyTorch, which has no GELU for integers)
     if approximate == "none":
         return x * NormalCdf.apply(x)
     if approximate == "tanh":
