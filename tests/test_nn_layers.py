@@ -261,3 +261,22 @@ def test_backend_ndtr_and_its_fallback():
     assert cpu.ndtr(a.astype("float32")).dtype == numpy.float32
     fallback = backends.base.Backend.ndtr(cpu, a)
     numpy.testing.assert_allclose(fallback[2:], want[2:], rtol=1e-15)
+
+
+def test_tanhshrink_keeps_its_relative_precision_near_zero(device):
+    """tanhshrink(h) = h - tanh(h) cancels near 0 (relative error 3 eps / h^2: all of it at h = 1e-8);
+    by its Taylor series below |h| = 0.5 it keeps float64's relative precision, and so does its slope
+    tanh(h)^2 (references in 50-digit decimal arithmetic)."""
+    from decimal import Decimal, localcontext
+
+    hs = [1e-8, -3e-5, 0.01, 0.3, -0.49, 0.5, 2.0, -20.0]
+    x = ag.tensor(hs, dtype=ag.float64, device=device, requires_grad=True)
+    y = F.tanhshrink(x)
+    y.backward(ag.ones(len(hs), dtype=ag.float64, device=device))
+    with localcontext() as ctx:
+        ctx.prec = 50
+        for h, got, slope in zip(hs, host(y), host(x.grad)):
+            e = (2 * Decimal(h)).exp()
+            t = (e - 1) / (e + 1)
+            assert got == pytest.approx(float(Decimal(h) - t), rel=4e-15, abs=0)
+            assert slope == pytest.approx(float(t * t), rel=4e-15, abs=0)

@@ -252,10 +252,53 @@ def softsign(input):
     return x / (ag.abs(x) + 1.0)
 
 
+def _tanhshrink_coefficients(count):
+    """c_1 .. c_count with h - tanh(h) = h^3 (c_1 + c_2 h^2 + c_3 h^4 + ...), from tanh's Taylor series
+    tanh(h) = sum_{n >= 1} 2^(2n) (2^(2n) - 1) B_(2n) h^(2n - 1) / (2n)!, B the Bernoulli numbers
+    (exact fractions, then rounded once)."""
+    from fractions import Fraction
+
+    top = 2 * (count + 1)
+    bernoulli = [Fraction(1)]
+    for m in range(1, top + 1):
+        bernoulli.append(-sum(math.comb(m + 1, k) * bernoulli[k] for k in range(m)) / (m + 1))
+    return [float(-(4 ** n) * (4 ** n - 1) * bernoulli[2 * n] / math.factorial(2 * n)) for n in range(2, count + 2)]
+
+
+# below |h| = 0.5 the series (each term about a tenth of the one before) replaces h - tanh(h), which
+# cancels there: relative error 3 eps / h^2, all of it at h = 1e-8
+_TANHSHRINK_SERIES = 0.5
+_TANHSHRINK_C = _tanhshrink_coefficients(18)
+
+
+class Tanhshrink(Function):
+    """y = h - tanh(h), by its Taylor series h^3/3 - 2 h^5/15 + ... (18 terms) where |h| < 0.5, so it keeps
+    its relative precision near 0;  dL/dh = gy tanh(h)^2 (no cancellation), written with Tensor ops."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        xp, backend = self.backend.xp, self.backend
+        near = backend.clamp(x, -_TANHSHRINK_SERIES, _TANHSHRINK_SERIES)  # (no overflow where it is unused)
+        s = near * near
+        series = xp.full_like(x, _TANHSHRINK_C[-1])
+        for c in reversed(_TANHSHRINK_C[:-1]):
+            series *= s
+            series += c
+        series *= s
+        series *= near
+        return backend.where(xp.abs(x) < _TANHSHRINK_SERIES, series, x - xp.tanh(x))
+
+    def backward(self, gy):
+        t = ag.tanh(self.inputs[0])
+        return gy * (t * t)
+
+
 def tanhshrink(input):
-    """g(h) = h - tanh(h);  g'(h) = tanh(h)^2."""
+    """g(h) = h - tanh(h);  g'(h) = tanh(h)^2. Near 0 by the Taylor series, so that it keeps float64's
+    relative precision where h - tanh(h) cancels (``Tanhshrink``)."""
     x = _float_tensor(input, "tanhshrink")
-    return x - ag.tanh(x)
+    return Tanhshrink.apply(x)
 
 
 def threshold(input, threshold, value, inplace=False):
