@@ -1,5 +1,7 @@
 """Losses: gradcheck/gradgradcheck, PyTorch as the oracle (float32 and float64), extreme values, errors, modules."""
 
+import math
+
 import numpy
 import pytest
 
@@ -223,6 +225,25 @@ def test_bce_with_logits_extreme(pos_weighted, device):
         lambda x: TF().binary_cross_entropy_with_logits(x, torch_or_skip().tensor(t, dtype=x.dtype),
                                                         reduction="none", pos_weight=_theirs_w(x, pw)),
         x, device=device)
+
+
+@pytest.mark.parametrize("pos_weight", [None, 3.0])
+def test_bce_with_logits_keeps_small_losses_and_gradients(pos_weight, device):
+    """A confident right answer (|x| = 40 on the right side) has loss and gradient L = log(1 + exp(-40))
+    = 4.2e-18 times the weight, not 0: the loss as max(x, 0) - t x + log1p(exp(-|x|)) and the slope as
+    (1 - t) sigmoid(x) - pw t sigmoid(-x), neither of which cancels (float64)."""
+    x = ag.tensor([-40.0, 40.0, -40.0, 30.0], dtype=ag.float64, device=device, requires_grad=True)
+    t = ag.tensor([0.0, 1.0, 1.0, 0.3], dtype=ag.float64, device=device)
+    pw = None if pos_weight is None else ag.full((4,), pos_weight, dtype=ag.float64, device=device)
+    loss = F.binary_cross_entropy_with_logits(x, t, reduction="none", pos_weight=pw)
+    loss.sum().backward()
+    p = 1.0 if pos_weight is None else pos_weight
+    small = math.log1p(math.exp(-40.0))
+    want = [small, p * small, 40.0 * p + small * p, 30.0 - 9.0 + math.log1p(math.exp(-30.0)) * (1 + (p - 1) * 0.3)]
+    numpy.testing.assert_allclose(host(loss), want, rtol=1e-15, atol=0)
+    sig = 1.0 / (1.0 + math.exp(-30.0))
+    slope = [small, -p * small, -p * (1 - small), 0.7 * sig - p * 0.3 * (1 - sig)]
+    numpy.testing.assert_allclose(host(x.grad), slope, rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

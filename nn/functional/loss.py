@@ -292,10 +292,12 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
 
 class BCEWithLogits(Function):
-    """l = (1 - t) x + (1 + (pw - 1) t) softplus(-x),  softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)
-
-    (-t log sigmoid(x) pw - (1 - t) log(1 - sigmoid(x)) in a form that cannot overflow.)
-    dl/dx = (1 + (pw - 1) t) sigmoid(x) - pw t;  dl/dt = (pw - 1) softplus(-x) - x.  pw = 1 by default.
+    """l = (1 - t) x + (1 + (pw - 1) t) softplus(-x)  (-pw t log sigmoid(x) - (1 - t) log(1 - sigmoid(x))),
+    computed as l = max(x, 0) - t x + L + (pw - 1) t (L + max(-x, 0)), L = log(1 + exp(-|x|)): nothing
+    overflows, and a confident right answer keeps its small loss (x = -40, t = 0: L = 4.2e-18, where
+    (1 - t) x + softplus(-x) cancels to 0, as PyTorch's form does).
+    dl/dx = (1 + (pw - 1) t) sigmoid(x) - pw t = (1 - t) sigmoid(x) - pw t sigmoid(-x) (again without
+    the cancellation of sigmoid(x) - t);  dl/dt = (pw - 1) softplus(-x) - x.  pw = 1 by default.
     """
 
     saves_inputs = True
@@ -303,17 +305,19 @@ class BCEWithLogits(Function):
     def forward(self, x, t, pos_weight):
         xp = self.backend.xp
         self.pw = pos_weight
-        sp = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
+        tail = xp.log1p(xp.exp(-xp.abs(x)))
+        loss = xp.maximum(x, 0) - t * x + tail
         if pos_weight is None:
-            return (1 - t) * x + sp
-        return (1 - t) * x + (1 + (pos_weight - 1) * t) * sp
+            return loss
+        return loss + (pos_weight - 1) * t * (tail + xp.maximum(-x, 0))
 
     def backward(self, gy):
         x, t = self.inputs
         gx = gt = None
         pw = None if self.pw is None else make_tensor(self.pw, self.backend)
         if self._next[0] is not None:
-            gx = gy * (ag.sigmoid(x) - t) if pw is None else gy * ((1.0 + (pw - 1.0) * t) * ag.sigmoid(x) - pw * t)
+            miss = ag.sigmoid(-x) * t if pw is None else ag.sigmoid(-x) * (pw * t)
+            gx = gy * ((1.0 - t) * ag.sigmoid(x) - miss)
         if self._next[1] is not None:
             gt = -gy * x if pw is None else gy * ((pw - 1.0) * ag.softplus(-x, 1.0, float("inf")) - x)
         return gx, gt
