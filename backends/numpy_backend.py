@@ -249,17 +249,24 @@ def with_scalar(ufunc, x, value, value_first=False):
         row = _CONSTS[key] = numpy.full(_CONST_RUN, value, dtype=x.dtype)
     flat = xt.reshape(-1)
     out = numpy.empty(flat.shape, dtype=x.dtype)
-    full = flat.size - flat.size % _CONST_RUN
-    pairs = [(flat[:full].reshape(-1, _CONST_RUN), row, out[:full].reshape(-1, _CONST_RUN))] if full else []
-    if full < flat.size:
-        pairs.append((flat[full:], row[:flat.size - full], out[full:]))
-    for block, consts, into in pairs:
-        if value_first:
-            ufunc(consts, block, out=into)
-        else:
-            ufunc(block, consts, out=into)
+    _by_rows(ufunc, flat, row, out, row_first=value_first)
     inverse = sorted(range(x.ndim), key=order.__getitem__)
     return out.reshape(xt.shape).transpose(inverse)
+
+
+def _by_rows(ufunc, flat, row, into, row_first=False):
+    """into = ufunc(flat, row repeated) (``row_first``: ufunc(row repeated, flat)) for 1-d ``flat`` and
+    ``into``: flat cut into rows as long as ``row``, the last one shorter, each row one inner loop."""
+    run = row.size
+    full = flat.size - flat.size % run
+    pairs = [(flat[:full].reshape(-1, run), row, into[:full].reshape(-1, run))] if full else []
+    if full < flat.size:
+        pairs.append((flat[full:], row[:flat.size - full], into[full:]))
+    for block, consts, out in pairs:
+        if row_first:
+            ufunc(consts, block, out=out)
+        else:
+            ufunc(block, consts, out=out)
 
 
 def _blas_pair(a, b):
@@ -304,23 +311,20 @@ def channel_op(ufunc, x, v, out=None):
     one of two same-shape arrays. So x is taken in memory order as rows of ``_CHANNEL_RUN`` values (a
     multiple of C) and v is tiled into one such row: 155 us. Every other layout, and small x, broadcast
     as usual."""
-    c = x.shape[1] if x.ndim >= 2 else 0
-    run = c * max(1, _CHANNEL_RUN // c) if c else 0
+    if x.ndim < 2:
+        return ufunc(x, v, out=out)
+    c = x.shape[1]
+    broadcast = v.reshape((1, c) + (1,) * (x.ndim - 2))
+    run = c * max(1, _CHANNEL_RUN // max(c, 1))
     if c < 2 or x.size < 2 * run or v.shape != (c,) or x.strides[1] != x.itemsize or x.dtype.kind != "f":
-        return ufunc(x, v.reshape((1, c) + (1,) * (x.ndim - 2)) if x.ndim >= 2 else v, out=out)
+        return ufunc(x, broadcast, out=out)
     order = sorted((i for i in range(x.ndim) if i != 1), key=lambda i: -x.strides[i]) + [1]
     xt = x.transpose(order)
     if not xt.flags.c_contiguous or (out is not None and not out.transpose(order).flags.c_contiguous):
-        return ufunc(x, v.reshape((1, c) + (1,) * (x.ndim - 2)), out=out)
-    flat = xt.reshape(-1)
+        return ufunc(x, broadcast, out=out)
     if out is None:
         out = numpy.empty(xt.shape, dtype=numpy.result_type(x.dtype, v.dtype)).transpose(numpy.argsort(order))
-    into = out.transpose(order).reshape(-1)
-    row = numpy.tile(v, run // c)
-    full = flat.size - flat.size % run
-    ufunc(flat[:full].reshape(-1, run), row, out=into[:full].reshape(-1, run))
-    if full < flat.size:
-        ufunc(flat[full:], row[:flat.size - full], out=into[full:])
+    _by_rows(ufunc, xt.reshape(-1), numpy.tile(v, run // c), out.transpose(order).reshape(-1))
     return out
 
 

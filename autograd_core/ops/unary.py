@@ -29,6 +29,13 @@ class ScaleBy(Function):
         return ScaleBy.apply(gy, m=self.m)
 
 
+def _scale_by(gy, m):
+    """ScaleBy(gy, m); in a first-order backward (no graph wanted) its product on arrays, without a node."""
+    if not STATE.grad_enabled:
+        return make_tensor(gy._data * m, gy._backend)
+    return ScaleBy.apply(gy, m=m)
+
+
 class Exp(Function):
     """y = exp(x);  dL/dx = gy * y"""
 
@@ -174,9 +181,7 @@ class Relu(Function):
         return y
 
     def backward(self, gy):
-        if not STATE.grad_enabled:  # a first-order backward: ScaleBy's product, no node
-            return make_tensor(gy._data * self.mask, self.backend)
-        return ScaleBy.apply(gy, m=self.mask)
+        return _scale_by(gy, self.mask)
 
 
 class LeakyRelu(Function):
@@ -188,9 +193,7 @@ class LeakyRelu(Function):
         return x * self.scale
 
     def backward(self, gy):
-        if not STATE.grad_enabled:  # a first-order backward: ScaleBy's product, no node
-            return make_tensor(gy._data * self.scale, self.backend)
-        return ScaleBy.apply(gy, m=self.scale)
+        return _scale_by(gy, self.scale)
 
 
 class Softplus(Function):
@@ -230,9 +233,7 @@ class Clamp(Function):
         return y.astype(x.dtype, copy=False)
 
     def backward(self, gy):
-        if not STATE.grad_enabled:  # a first-order backward: ScaleBy's product, no node
-            return make_tensor(gy._data * self.mask, self.backend)
-        return ScaleBy.apply(gy, m=self.mask)
+        return _scale_by(gy, self.mask)
 
 
 class Abs(Function):
