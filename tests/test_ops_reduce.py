@@ -454,6 +454,113 @@ def test_softmax_values_at_extremes(device):
     assert host(s).tolist() == [[1.0, 0.0]]
 
 
+CONFIDENT = [[0.0, -40.0, -45.0], [-40.0, 0.0, 0.0], [3.0, -37.0, -60.0]]  # rows with a clear (or tied) maximum
+
+
+def _confident_reference():
+    """log_softmax and logsumexp of CONFIDENT's rows in float64 from log1p of the others' exponentials
+    (the values the maximum's own 1 rounds away: log(1 + 4.2e-18) is 0)."""
+    import math
+
+    lsm, lse = [], []
+    for row in CONFIDENT:
+        m = max(row)
+        rest = sum(math.exp(v - m) for v in row if v != m) + (row.count(m) - 1)
+        lse.append(m + math.log1p(rest))
+        lsm.append([(v - m) - math.log1p(rest) for v in row])
+    return numpy.array(lsm), numpy.array(lse)
+
+
+@pytest.mark.parametrize("layout", ["last", "dim1", "transposed"])
+def test_log_softmax_and_logsumexp_keep_confident_rows(device, layout):
+    """A confident row keeps the small values at its maximum: logsumexp([0, -40, -45]) = 4.28e-18 and
+    log_softmax there -4.28e-18 (PyTorch's and the textbook form give 0), to float64 precision, over the
+    last axis, another axis, and a transposed (column-major) input; ties at the maximum count each."""
+    a = numpy.array(CONFIDENT)
+    lsm, lse = _confident_reference()
+    if layout == "last":
+        x, dim = T(a, device), 1
+    elif layout == "dim1":  # the class axis in the middle, as (N, C, H, W) logits
+        x, dim = T(numpy.stack([a.T, a.T[:, ::-1]]), device), 1  # x[n, :, k]: row k (n = 0), row 2 - k (n = 1)
+        lsm, lse = numpy.stack([lsm.T, lsm.T[:, ::-1]]), numpy.stack([lse, lse[::-1]])
+    else:
+        x, dim = T(numpy.ascontiguousarray(a.T), device).transpose(0, 1), 1
+    got = host(ag.log_softmax(x, dim))
+    assert got == pytest.approx(lsm, rel=4e-16, abs=0)
+    assert host(ag.logsumexp(x, dim)) == pytest.approx(lse, rel=4e-16, abs=0)
+    if layout == "last":  # several axes at once: logsumexp over (0, 1) of one confident row
+        whole = T(numpy.array([[0.0, -40.0], [-45.0, -50.0]]), device)
+        import math
+
+        assert ag.logsumexp(whole, (0, 1)).item() == pytest.approx(
+            math.log1p(math.exp(-40) + math.exp(-45) + math.exp(-50)), rel=4e-16, abs=0)
+
+
+@pytest.mark.parametrize("spatial", [False, True], ids=["rows", "spatial"])
+@pytest.mark.parametrize("create_graph", [False, True], ids=["first_order", "create_graph"])
+def test_cross_entropy_gradient_keeps_confident_rows(device, create_graph, spatial):
+    """dL/dx_t = p_t - 1 at a confident right answer is -(r / (1 + r)), r = sum of the others'
+    exp(x_j - x_t): -4.28e-18 for [0, -40, -45], where p_t - 1 cancels to 0; the same in the array
+    backward and in the differentiable one (create_graph), for (N, C) logits and for (N, C, L) ones
+    (the class axis not last)."""
+    import math
+
+    import nn.functional as F
+
+    a = numpy.array([[0.0, -40.0, -45.0], [2.0, 1.0, 0.5]])
+    x = T(a.T[None] if spatial else a, device, requires_grad=True)  # spatial: x[0, :, i] is row i
+    target = ag.tensor([[0, 0]] if spatial else [0, 0], device=device)
+    loss = F.cross_entropy(x, target, reduction="sum")
+    r = math.exp(-40) + math.exp(-45)
+    assert loss.item() == pytest.approx(math.log1p(r) + math.log1p(math.exp(-1) + math.exp(-1.5)), rel=1e-15)
+    (g,) = ag.grad(loss, x, create_graph=create_graph)
+    got = host(g.detach())
+    got = got[0].T if spatial else got
+    assert got[0] == pytest.approx([-r / (1 + r), math.exp(-40) / (1 + r), math.exp(-45) / (1 + r)], rel=4e-16, abs=0)
+    p = numpy.exp([2.0, 1.0, 0.5]) / numpy.exp([2.0, 1.0, 0.5]).sum()
+    assert got[1] == pytest.approx(p - [1, 0, 0], rel=1e-14)
+    if create_graph:  # and its own gradient: d/dx of sum(g * v) is the softmax Hessian times v
+        b = numpy.array([[0.0, -4.0, -4.5], [2.0, 1.0, 0.5]])
+        check_grads(lambda t: ag.grad(F.cross_entropy(t, target, reduction="sum"), t, create_graph=True)[0],
+                    b.T[None] if spatial else b, device=device)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_log_softmax_family_at_non_finite_rows(device):
+    """Rows with inf or NaN give what the max-shifted form gives (and PyTorch): an infinite maximum has
+    logsumexp inf and log_softmax NaN, -inf entries give -inf, NaN spreads over its row."""
+    inf, nan = numpy.inf, numpy.nan
+    rows = [[inf, 0.0, 1.0], [-inf, 0.0, -40.0], [nan, 1.0, 2.0], [-inf, -inf, -inf], [inf, -inf, 0.0]]
+    x = T(rows, device)
+    lse = host(ag.logsumexp(x, 1))
+    assert numpy.array_equal(lse, [inf, math_log1p_exp(-40.0), nan, -inf, inf], equal_nan=True)
+    lsm = host(ag.log_softmax(x, 1))
+    assert numpy.isnan(lsm[[0, 2, 3, 4]]).all()
+    assert lsm[1][0] == -inf and lsm[1][1:] == pytest.approx([-math_log1p_exp(-40.0), -40.0 - math_log1p_exp(-40.0)],
+                                                             rel=4e-16, abs=0)
+    lsm_t = host(ag.log_softmax(T(numpy.array(rows).T, device), 0))  # the same over a leading axis
+    assert numpy.array_equal(lsm_t, lsm.T, equal_nan=True)
+
+
+@pytest.mark.parametrize("shape", [(5, 0), (0, 5)])
+def test_log_softmax_family_of_empty_tensors(device, shape):
+    """Empty rows sum to 0, as in PyTorch: logsumexp over an empty axis is -inf; log_softmax keeps the
+    empty shape; both have (empty) gradients."""
+    x = ag.zeros(*shape, dtype=ag.float64, device=device, requires_grad=True)
+    lse = ag.logsumexp(x, 1)
+    assert tuple(lse.shape) == shape[:1] and (host(lse) == -numpy.inf).all()
+    lsm = ag.log_softmax(x, 1)
+    assert tuple(lsm.shape) == shape
+    (lsm.sum() + ag.where(lse > 0, lse, 0.0).sum()).backward()
+    assert tuple(x.grad.shape) == shape
+
+
+def math_log1p_exp(v):
+    import math
+
+    return math.log1p(math.exp(v))
+
+
 def test_softmax_dtype_argument_and_errors(device):
     x = ag.tensor([[1, 2, 3]], device=device)
     y = ag.softmax(x, 1, dtype=ag.float64)

@@ -8,6 +8,8 @@ gradient of a reduction is the output gradient broadcast back over the reduced d
 import builtins
 import collections
 
+import numpy
+
 from backends.base import channel_sums, channels_innermost
 
 from .. import dtypes
@@ -283,15 +285,19 @@ def prod(x, dim=None, keepdim=False):
 
 # --- logsumexp, softmax ----------------------------------------------------------------------------
 class LogSumExp(Function):
-    """y = log sum_i exp(x_i) = m + log sum_i exp(x_i - m), m = max x;  dL/dx_i = gy * softmax(x)_i"""
+    """y = log sum_i exp(x_i) = m + log1p(sum_{i != i*} exp(x_i - m)), m = max x = x_{i*};
+    dL/dx_i = gy * softmax(x)_i = gy exp(x_i - y).
+
+    The maximum's own term, exp(0) = 1, is left out of the sum before log1p (``_shifted_rest``): with
+    it in, a sum of 1 + 4e-18 rounds to 1 and log(1) = 0 (logsumexp([0, -40]) is 4.2e-18, not 0)."""
 
     saves_inputs = True
 
     def forward(self, x, axis, keepdims):
         xp = self.backend.xp
-        m = x.max(axis=axis, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        y = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        m, _, rest, _ = _shifted_rest(xp, x, axis, finite=True)
+        with numpy.errstate(divide="ignore"):  # log1p(-1) = -inf: an all -inf or empty row
+            y = xp.log1p(rest) + m
         self.axis, self.keepdims, self.y = axis, keepdims, y
         return y if keepdims else y.reshape(_reduced_shape(x.shape, axis))
 
@@ -302,6 +308,83 @@ class LogSumExp(Function):
         y = self.output(self.y if self.keepdims else self.y.reshape(_reduced_shape(x._data.shape, self.axis)))
         y = _expand_back(y, x._data.shape, self.axis, self.keepdims)
         return _expand_back(gy, x._data.shape, self.axis, self.keepdims) * exp(x - y)
+
+
+def _shifted_rest(xp, x, axis, finite=False):
+    """(m, x - m, r, top) over ``axis`` (an int, a tuple of ints, or None for all; m and r keep the
+    reduced axes as size 1): m = max x (with ``finite``, a non-finite m taken as 0) and
+    r = sum_i exp(x_i - m) - 1 without the rounding of the 1. Each entry at the maximum has
+    exp(0) = 1 exactly, so one of them is made exp(.) - 1 = 0 before the sum: the others' sum, 4.2e-18
+    for [0, -40], survives (1 + 4.2e-18 rounds to 1).
+
+    Over one axis the first maximum of each row is located (``_Top``, returned as ``top`` for
+    ``LogSoftmax``'s backward) and that one entry changed; x - m and the exponentials are C-ordered
+    arrays whatever x's layout. Over several axes every entry at the maximum is set to 0 and their count
+    less one added back (``top`` None). Where m was not finite the same steps still give
+    sum_i exp(x_i - m) - 1: a row with a NaN stays NaN, one with +inf gives inf, an all -inf row -1
+    (log1p: -inf)."""
+    if x.size == 0:  # empty rows sum to 0: logsumexp -inf (log1p(-1)), as PyTorch's
+        m = xp.zeros(_kept_shape(x.shape, (axis,) if isinstance(axis, int) else axis), dtype=x.dtype)
+        return m, x - m, xp.exp(x).sum(axis=axis, keepdims=True) - 1, None
+    if x.ndim and (isinstance(axis, int) or (isinstance(axis, tuple) and len(axis) == 1)):
+        top = _Top(xp, x, axis if isinstance(axis, int) else axis[0])
+        m = top.m
+    else:
+        top = None
+        m = x.max(axis=axis, keepdims=True)
+    if finite:
+        m = xp.where(xp.isfinite(m), m, 0)
+    shifted = xp.subtract(x, m, out=xp.empty(x.shape, dtype=x.dtype))
+    e = xp.exp(shifted, out=xp.empty(x.shape, dtype=x.dtype))
+    if top is not None:
+        top.put(e, top.take(e) - 1)
+        return m, shifted, e.sum(axis=top.axis, keepdims=True), top
+    hit = shifted == 0
+    xp.subtract(e, hit, out=e, dtype=e.dtype)
+    return m, shifted, e.sum(axis=axis, keepdims=True) + (hit.sum(axis=axis, keepdims=True, dtype=e.dtype) - 1), None
+
+
+class _Top:
+    """The first maximum of every row of x along ``axis``, as flat indices into C-ordered arrays of x's
+    shape (one per row, in the C order of the reduced shape): ``take`` gathers those entries as an
+    array of the reduced shape with the axis kept (size 1), ``put`` writes them.
+
+    Along the last axis: argmax. Along another: argmax there is slow in NumPy (2.2 ms against 80 us for
+    max on (64, 10, 32, 32) over axis 1), so it is C - max_i((C - i) [x_i == m]), two fast reductions;
+    a row with a NaN (no entry equals its NaN maximum) gets index C - 1, any entry does there. Flat
+    gathers: measured 2.5x faster than a 2-D fancy index and 14x faster than take_along_axis over the
+    last axis of (64, 8, 128, 128)."""
+
+    def __init__(self, xp, x, axis):
+        self.xp, self.axis = xp, axis
+        c = x.shape[axis]
+        self.kept = x.shape[:axis] + (1,) + x.shape[axis + 1:]
+        if axis == x.ndim - 1:
+            arg = x.argmax(axis=-1)
+            self.flat = xp.arange(0, x.size, c) + arg.reshape(-1)
+            self.arg = arg.reshape(self.kept)
+            self.m = self.take(x)
+            return
+        self.m = x.max(axis=axis, keepdims=True)  # (outer, 1, inner...)
+        small = xp.int8 if c < 2 ** 7 else xp.int16 if c < 2 ** 15 else xp.int64
+        rank = xp.arange(c, 0, -1, dtype=small).reshape((c,) + (1,) * (x.ndim - 1 - axis))
+        arg = xp.minimum(c - ((x == self.m) * rank).max(axis=axis, keepdims=True), c - 1).astype(xp.int64)
+        inner = 1
+        for n in x.shape[axis + 1:]:
+            inner *= n
+        outer = x.size // (c * inner) if c * inner else 0
+        self.arg = arg
+        self.flat = ((xp.arange(outer) * (c * inner))[:, None] + arg.reshape(outer, inner) * inner
+                     + xp.arange(inner)).reshape(-1)
+
+    def take(self, a):
+        if a.flags.c_contiguous:
+            return a.reshape(-1)[self.flat].reshape(self.kept)
+        return self.xp.take_along_axis(a, self.arg, axis=self.axis)
+
+    def put(self, a, values):
+        """a (C-ordered) at the maxima = values (of the reduced shape)."""
+        a.reshape(-1)[self.flat] = values.reshape(-1)
 
 
 def _reduced_shape(shape, axes):
@@ -331,23 +414,43 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    """y = x - logsumexp(x);  dL/dx = gy - softmax(x) * sum_j gy_j"""
+    """y = x - logsumexp(x) = (x - m) - log1p(sum_{i != i*} exp(x_i - m)), m = max x = x_{i*}
+    (``_shifted_rest``: a confident row keeps its small -y at the maximum, 4.2e-18 for [0, -40],
+    which log(1 + 4.2e-18) rounds to 0);
+
+    dL/dx = gy - p S,  p = exp(y) = softmax(x),  S = sum_j gy_j.  Where p > 1/2 (at a row's first
+    maximum only) it is taken as (gy - S) - S expm1(y): gy - p S cancels there (cross-entropy's
+    p_t - 1 at a confident right answer, -4.2e-18, comes out 0), and for a one-hot gy (nll_loss,
+    cross_entropy) gy - S is exactly 0."""
 
     def forward(self, x, axis):
         xp = self.backend.xp
-        shifted = x - x.max(axis=axis, keepdims=True)
-        self.y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        _, shifted, rest, self.top = _shifted_rest(xp, x, axis)
+        with numpy.errstate(divide="ignore"):  # log1p(-1) = -inf: an all -inf or empty row
+            self.y = shifted - xp.log1p(rest)
         self.axis = axis
         return self.y
 
     def backward(self, gy):
         if not STATE.grad_enabled:  # a first-order backward: the same expression on arrays, no nodes
-            g, xp = gy._data, self.backend.xp
-            return make_tensor(g - xp.exp(self.y) * g.sum(axis=self.axis, keepdims=True), self.backend)
-        from .unary import exp
+            xp, y, top = self.backend.xp, self.y, self.top
+            g = gy._data
+            s = g.sum(axis=self.axis, keepdims=True)
+            gx = xp.multiply(xp.exp(y), s, out=xp.empty(y.shape, dtype=y.dtype))
+            xp.subtract(g, gx, out=gx)
+            if top is None:  # a 0-d x: its one entry
+                return make_tensor(xp.where(y > _LOG_HALF, (g - s) - s * xp.expm1(y), gx), self.backend)
+            yt = top.take(y)
+            top.put(gx, xp.where(yt > _LOG_HALF, (top.take(g) - s) - s * xp.expm1(yt), top.take(gx)))
+            return make_tensor(gx, self.backend)
+        from .unary import exp, expm1, where
 
         y = self.output(self.y)
-        return gy - exp(y) * gy.sum(dim=self.axis, keepdim=True)
+        s = gy.sum(dim=self.axis, keepdim=True)
+        return where(y > _LOG_HALF, (gy - s) - s * expm1(y), gy - exp(y) * s)
+
+
+_LOG_HALF = -0.6931471805599453  # log(1/2): softmax(x)_i > 1/2 where y_i is above it
 
 
 def softmax(x, dim, dtype=None):
