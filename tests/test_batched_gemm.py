@@ -204,6 +204,82 @@ def test_the_winograd_layers_run_their_gemms_on_it(monkeypatch):
         assert sum(taken) >= 3, (size, taken)
 
 
+def _two_threads(monkeypatch):
+    """The batched call as on a machine with two BLAS threads (the row-halves rule applies only there)."""
+    f32, f64, _, limit = batched_gemm._state["funcs"]
+    monkeypatch.setitem(batched_gemm._state, "funcs", (f32, f64, lambda: 2, limit))
+
+
+def _spy(monkeypatch):
+    """The stacks handed to the batched call, as (count, m, n, k)."""
+    seen, call = [], batched_gemm._call
+
+    def spy(funcs, a, b, out):
+        result = call(funcs, a, b, out)
+        if result is not None:
+            seen.append((a.shape[0] if a.ndim == 3 else b.shape[0],) + a.shape[-2:-1] + b.shape[-1:] + a.shape[-1:])
+        return result
+
+    monkeypatch.setattr(batched_gemm, "_call", spy)
+    return seen
+
+
+@needs_batched
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["row-major", "transposed view", "column-major b"])
+@pytest.mark.parametrize("mkn", [(512, 128, 784), (128, 512, 512), (256, 64, 300)], ids=str)
+def test_two_dimensional_products_with_a_short_inner_dimension_run_as_row_halves(dtype, layout, mkn, monkeypatch):
+    """On two BLAS threads a 2-D product with m >= 128, n >= 256 and k <= 512 (a layer's weight and
+    input gradients) goes to the batched call as its two row halves, one per thread, and gives
+    numpy.matmul's product."""
+    _two_threads(monkeypatch)
+    seen = _spy(monkeypatch)
+    m, k, n = mkn
+    rng = _rng()
+    a = rng.standard_normal((k, m)).astype(dtype).T if layout == "transposed view" else \
+        rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    b = _f_order(b) if layout == "column-major b" else b
+    got = batched_gemm.matmul(a, b)
+    assert seen == [(2, m // 2, n, k)]
+    assert got.shape == (m, n) and got.dtype == dtype and got.flags.c_contiguous
+    rtol, atol = _tol(dtype, k)
+    np.testing.assert_allclose(got, np.matmul(a, b), rtol=rtol, atol=atol)
+    out = np.full((m, n), 7.0, dtype)
+    assert batched_gemm.matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, got)
+
+
+@needs_batched
+@pytest.mark.parametrize("why, make", [
+    ("n < 256", lambda: (_r(512, 128), _r(128, 200))),
+    ("k > 512", lambda: (_r(512, 600), _r(600, 512))),
+    ("m < 128", lambda: (_r(100, 128), _r(128, 512))),
+    ("an odd m", lambda: (_r(513, 128), _r(128, 512))),
+    ("a matrix times a vector", lambda: (_r(512, 128), _r(128))),
+    ("a non-contiguous out", lambda: (_r(512, 128), _r(128, 512), np.empty((512, 1024))[:, ::2])),
+])
+def test_products_outside_the_row_halves_rule_keep_numpy_matmul(why, make, monkeypatch):
+    _two_threads(monkeypatch)
+    seen = _spy(monkeypatch)
+    a, b, *out = make()
+    got = batched_gemm.matmul(a, b, *out)
+    assert seen == [], why
+    np.testing.assert_allclose(got, np.matmul(a, b), rtol=1e-12, atol=1e-12)
+
+
+@needs_batched
+def test_row_halves_only_on_two_blas_threads(monkeypatch):
+    """With one BLAS thread (or more than two, where it was not measured) numpy.matmul keeps every 2-D
+    product."""
+    seen = _spy(monkeypatch)
+    f32, f64, _, limit = batched_gemm._state["funcs"]
+    for threads in (1, 4):
+        monkeypatch.setitem(batched_gemm._state, "funcs", (f32, f64, lambda t=threads: t, limit))
+        batched_gemm.matmul(_r(512, 128), _r(128, 512))
+    assert seen == []
+
+
 @needs_batched
 def test_threads_calling_at_once_get_their_own_products():
     """Two Python threads on the batched call at the same time (a data-loading thread and the training
