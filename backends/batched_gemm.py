@@ -208,7 +208,7 @@ def _row_halves(funcs, a, b, out):
     Why: OpenBLAS's own threads share every product's packed panels and meet at its end; on the 2-core
     machines this was measured on, that costs them little in fast spells and a lot in slow ones (the
     machine's phases, of seconds to minutes, in which OpenBLAS's two-thread GEMMs lose much of their
-    gain over one thread). Measured in both kinds of phase, float32:
+    gain while torch's and one-thread GEMMs keep their speed). Measured in both kinds of phase, float32:
     (512, 128) @ (128, 512) 384 -> 354 us in fast ones, 649 -> 378 us in slow ones; (512, 128) @
     (128, 784) 516 -> 510 and 704 -> 542 us; (128, 512) @ (512, 512) 371 -> 378 and 535 -> 428 us.
     Larger k or a narrow b gain nothing or lose ((512, 784) @ (784, 128): 546 -> 557 us), so they keep
