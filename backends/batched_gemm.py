@@ -199,43 +199,10 @@ def available():
     return funcs is not None
 
 
-def _row_halves(funcs, a, b, out):
-    """A 2-D product a (m, k) @ b (k, n) as a stack of two: a's upper and lower m / 2 rows, each times b,
-    one per BLAS thread (the batched call), or None where that does not apply. It applies on two BLAS
-    threads to products with m >= 128, n >= 256 and a short inner dimension, k <= 512 (a fully
-    connected layer's weight gradient, whose k is the batch, and its input gradient).
-
-    Why: OpenBLAS's own threads share every product's packed panels and meet at its end; on the 2-core
-    machines this was measured on, that costs them little in fast spells and a lot in slow ones (the
-    machine's phases, of seconds to minutes, in which OpenBLAS's two-thread GEMMs lose much of their
-    gain while torch's and one-thread GEMMs keep their speed). Measured in both kinds of phase, float32:
-    (512, 128) @ (128, 512) 384 -> 354 us in fast ones, 649 -> 378 us in slow ones; (512, 128) @
-    (128, 784) 516 -> 510 and 704 -> 542 us; (128, 512) @ (512, 512) 371 -> 378 and 535 -> 428 us.
-    Larger k or a narrow b gain nothing or lose ((512, 784) @ (784, 128): 546 -> 557 us), so they keep
-    numpy.matmul. Each entry is the same sum in the same order as numpy.matmul's (bit for bit in every
-    case measured)."""
-    if a.ndim != 2 or b.ndim != 2 or funcs[2]() != 2:
-        return None
-    (m, k), n = a.shape, b.shape[-1]
-    if m < 128 or m % 2 or n < 256 or k > 512 or b.shape[0] != k:
-        return None
-    h = m // 2
-    halves = numpy.lib.stride_tricks.as_strided(a, (2, h, k), (h * a.strides[0],) + a.strides)
-    whole = numpy.empty((m, n), dtype=a.dtype) if out is None else out
-    if whole.__class__ is not numpy.ndarray or whole.shape != (m, n) or not whole.flags.c_contiguous:
-        return None
-    if _call(funcs, halves, b, whole.reshape(2, h, n)) is None:
-        return None
-    return whole
-
-
 def matmul(a, b, out=None):
-    """numpy.matmul(a, b, out=out); stacks of float32/float64 matrices go to the batched BLAS call, and so
-    do the two row halves of some 2-D products (``_row_halves``)."""
+    """numpy.matmul(a, b, out=out); stacks of float32/float64 matrices go to the batched BLAS call."""
     if available():
         result = _call(_state["funcs"], a, b, out)
-        if result is None:
-            result = _row_halves(_state["funcs"], a, b, out)
         if result is not None:
             return result
     return numpy.matmul(a, b, out=out)

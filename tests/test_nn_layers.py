@@ -45,16 +45,13 @@ def test_linear_first_order_backward_equals_the_differentiable_one(shape, bias, 
         numpy.testing.assert_array_equal(a, c)
 
 
-@pytest.mark.parametrize("sizes", [(2, 5, 3, 4), (4, 6, 8, 8), (64, 40, 120, 84), (16, 50, 300, 200),
-                                   (256, 300, 512, 512)])
+@pytest.mark.parametrize("sizes", [(2, 5, 3, 4), (4, 6, 8, 8), (64, 40, 120, 84), (16, 50, 300, 200)])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_two_linear_layers_first_order_backward_equals_the_differentiable_one(sizes, dtype, device):
     """Where out >= rows the CPU lays a layer's output out column-major, and the gradient of such an
     input column-major too; the differentiable backward makes the same products, so both backwards give
     the same values. Checked against torch in float64 where it is installed (in float32 the sums of
-    300 products of values up to 2 cancel to a few ulp of their terms). The largest size's weight and
-    input gradients are GEMMs with a short inner dimension, which the CPU splits into row halves
-    (backends.batched_gemm._row_halves) in both backwards alike."""
+    300 products of values up to 2 cancel to a few ulp of their terms)."""
     rows, n_in, hidden, n_out = sizes
     x = ag.tensor(rand_array((rows, n_in), seed=1).astype(dtype), device=device, requires_grad=True)
     w1 = ag.tensor(rand_array((hidden, n_in), seed=2).astype(dtype), device=device, requires_grad=True)

@@ -17,11 +17,8 @@ class Linear(Function):
     saves_inputs = True
 
     def forward(self, x, w, b=None):
-        matmul = self.backend.matmul  # (some 2-D products: see backends.batched_gemm)
         if self.backend.linear_transposed(x, w):  # the same products, column-major (faster on the CPU)
-            y = matmul(w, x.T).T
-        elif x.ndim == 2:
-            y = matmul(x, w.T)
+            y = self.backend.xp.matmul(w, x.T).T
         else:
             y = x @ w.T
         if b is not None:
@@ -50,20 +47,19 @@ class Linear(Function):
         """The backward above, call for call (the same values), on raw arrays: no transpose, matmul or
         sum nodes are made for a graph nobody will differentiate (about 10 us each)."""
         xp, backend = self.backend.xp, self.backend
-        matmul = backend.matmul  # as MatMul's, so both backwards take the same calls
         x, w, g = self.inputs[0]._data, self.inputs[1]._data, gy._data
         gx = gw = gb = None
         if self._next[0] is not None:
             if g.ndim != 2:  # as matmul: a row vector, or one GEMM over the folded rows
                 gx = make_tensor(xp.matmul(g.reshape(-1, g.shape[-1]), w).reshape(g.shape[:-1] + w.shape[1:]), backend)
             elif backend.linear_input_grad_transposed(g, w, x):
-                gx = make_tensor(matmul(w.T, g.T).T, backend)
+                gx = make_tensor(xp.matmul(w.T, g.T).T, backend)
             else:
-                gx = make_tensor(matmul(g, w), backend)
+                gx = make_tensor(xp.matmul(g, w), backend)
         if self._next[1] is not None:
             g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-            gw = make_tensor(matmul(g2.T, x2), backend)
+            gw = make_tensor(xp.matmul(g2.T, x2), backend)
         if len(self.inputs) == 3 and self._next[2] is not None:
             gb = make_tensor(g.sum(axis=tuple(range(g.ndim - 1))), backend) if g.ndim > 1 else gy
         return (gx, gw, gb) if len(self.inputs) == 3 else (gx, gw)
