@@ -438,7 +438,7 @@ class LogSoftmax(Function):
             s = g.sum(axis=self.axis, keepdims=True)
             gx = xp.multiply(xp.exp(y), s, out=xp.empty(y.shape, dtype=y.dtype))
             xp.subtract(g, gx, out=gx)
-            if top is None:  # a 0-d x: its one entry
+            if top is None:  # a 0-d or empty x
                 return make_tensor(xp.where(y > _LOG_HALF, (g - s) - s * xp.expm1(y), gx), self.backend)
             yt = top.take(y)
             top.put(gx, xp.where(yt > _LOG_HALF, (top.take(g) - s) - s * xp.expm1(yt), top.take(gx)))
