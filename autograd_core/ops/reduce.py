@@ -334,10 +334,15 @@ def _shifted_rest(xp, x, axis, finite=False):
         m = x.max(axis=axis, keepdims=True)
     if finite:
         m = xp.where(xp.isfinite(m), m, 0)
-    shifted = xp.subtract(x, m, out=xp.empty(x.shape, dtype=x.dtype))
-    e = xp.exp(shifted, out=xp.empty(x.shape, dtype=x.dtype))
+    if top is not None and x.flags.c_contiguous:  # (C-ordered results without out=: fewer calls)
+        shifted = x - m
+        e = xp.exp(shifted)
+    else:
+        shifted = xp.subtract(x, m, out=xp.empty(x.shape, dtype=x.dtype))
+        e = xp.exp(shifted, out=xp.empty(x.shape, dtype=x.dtype))
     if top is not None:
-        top.put(e, top.take(e) - 1)
+        flat = e.reshape(-1)
+        flat[top.flat] -= 1
         return m, shifted, e.sum(axis=top.axis, keepdims=True), top
     hit = shifted == 0
     xp.subtract(e, hit, out=e, dtype=e.dtype)
@@ -436,10 +441,12 @@ class LogSoftmax(Function):
             xp, y, top = self.backend.xp, self.y, self.top
             g = gy._data
             s = g.sum(axis=self.axis, keepdims=True)
-            gx = xp.multiply(xp.exp(y), s, out=xp.empty(y.shape, dtype=y.dtype))
-            xp.subtract(g, gx, out=gx)
             if top is None:  # a 0-d or empty x
-                return make_tensor(xp.where(y > _LOG_HALF, (g - s) - s * xp.expm1(y), gx), self.backend)
+                return make_tensor(xp.where(y > _LOG_HALF, (g - s) - s * xp.expm1(y), g - xp.exp(y) * s),
+                                   self.backend)
+            gx = xp.exp(y)  # (y is C-ordered: so is gx)
+            gx *= s
+            xp.subtract(g, gx, out=gx)
             yt = top.take(y)
             top.put(gx, xp.where(yt > _LOG_HALF, (top.take(g) - s) - s * xp.expm1(yt), top.take(gx)))
             return make_tensor(gx, self.backend)
