@@ -7,6 +7,7 @@ gradient of a reduction is the output gradient broadcast back over the reduced d
 
 import builtins
 import collections
+import math
 
 import numpy
 
@@ -374,10 +375,8 @@ class _Top:
         small = xp.int8 if c < 2 ** 7 else xp.int16 if c < 2 ** 15 else xp.int64
         rank = xp.arange(c, 0, -1, dtype=small).reshape((c,) + (1,) * (x.ndim - 1 - axis))
         arg = xp.minimum(c - ((x == self.m) * rank).max(axis=axis, keepdims=True), c - 1).astype(xp.int64)
-        inner = 1
-        for n in x.shape[axis + 1:]:
-            inner *= n
-        outer = x.size // (c * inner) if c * inner else 0
+        inner = math.prod(x.shape[axis + 1:])
+        outer = x.size // (c * inner)  # (x is not empty: _shifted_rest takes that case itself)
         self.arg = arg
         self.flat = ((xp.arange(outer) * (c * inner))[:, None] + arg.reshape(outer, inner) * inner
                      + xp.arange(inner)).reshape(-1)
