@@ -9,6 +9,8 @@ explicit list of named kernels for what differs between devices:
 ``scatter_add``           ``target[index] += values`` with repeated indices accumulating
 ``manual_seed``, ``get_rng_state``, ``set_rng_state``, ``random``, ``normal``,
 ``integers``, ``permutation``          the device's random generator
+``keep_mask`` / ``keep``  g where a mask is on, +0 where it is off, even for an infinite or NaN g
+                          (the gradients of relu, clamp, maximum: bit masks on the CPU)
 ``erf``                   the error function (NumPy has none)
 ``ndtr``                  the standard normal CDF, precise in both tails (GELU)
 ``map_coordinates``       interpolate an array at given coordinates (scipy.ndimage / cupyx.scipy.ndimage)
@@ -123,6 +125,17 @@ class Backend:
     def clamp(self, x, lo, hi):
         """min(max(x, lo), hi) elementwise for scalar bounds, either of which may be None (NaN stays NaN)."""
         return self.xp.clip(x, lo, hi)
+
+    def keep_mask(self, cond, invert=False):
+        """The mask ``keep`` takes: on where the fresh boolean array ``cond`` holds (where it does not, with
+        ``invert``). ``cond`` is the caller's to give away: a backend may build the mask in its memory."""
+        return self.xp.logical_not(cond) if invert else cond
+
+    def keep(self, g, mask):
+        """g where ``mask`` (from ``keep_mask``) is on, +0 where it is off, whatever g holds there: an
+        infinite or NaN g becomes 0 where g * mask would give NaN (PyTorch's relu, clamp and hardtanh
+        gradients drop it so)."""
+        return self.xp.where(mask, g, self.xp.zeros((), dtype=g.dtype))
 
     def channel_op(self, op, x, v, out=None):
         """``xp.<op>(x, v)`` with the (C,) vector v broadcast along axis 1 of x (N, C, ...): op is "add",

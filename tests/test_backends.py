@@ -209,6 +209,37 @@ def test_cpu_where_is_numpy_where_bit_for_bit(dtype):
         numpy.testing.assert_array_equal(_bits(got), _bits(want))
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("invert", [False, True])
+def test_cpu_keep_is_the_generic_select_bit_for_bit(dtype, invert):
+    """The CPU's keep (the gradient's bits AND-ed with an int8 mask of -1 and 0) gives the generic backend's
+    where(mask, g, +0) bit for bit: infinities and NaN dropped where the mask is off, +0 there (not the -0 of
+    g * False for a negative g), under broadcasting, any layout and 0-d operands."""
+    from backends.base import Backend
+    from backends.numpy_backend import keep, keep_mask
+
+    class Generic(Backend):
+        xp = numpy
+
+    generic = Generic()
+    rng = numpy.random.default_rng(9)
+    g = rng.standard_normal((4, 5, 6)).astype(dtype)
+    g.reshape(-1)[:5] = [numpy.nan, -0.0, numpy.inf, -numpy.inf, -2.0]
+    x = rng.standard_normal((4, 5, 6))
+    x.reshape(-1)[:5] = [-1.0, 1.0, -1.0, -1.0, -1.0]
+    for cond, grad in [(x > 0, g), (x.T > 0, g.T), (x[..., ::2] > 0, g[..., ::2]), (x[0] > 0, g),
+                       (x > 0, g[0, :1]), (numpy.asarray(x[0, 0, 0] > 0), g[0, 0, 0].copy().reshape(())),
+                       (x[0, 0, 1] > 0, g), (numpy.zeros((4, 5, 6), bool), g)]:
+        want = generic.keep(grad, generic.keep_mask(numpy.array(cond), invert))
+        mask = keep_mask(cond, invert)
+        assert mask.dtype == numpy.int8 and set(numpy.unique(mask)) <= {-1, 0}
+        got = keep(grad, mask)
+        assert got.__class__ is numpy.ndarray and got.dtype == want.dtype and got.shape == want.shape
+        numpy.testing.assert_array_equal(_bits(got), _bits(want))
+    assert keep(g.T, keep_mask(x.T > 0)).flags.f_contiguous  # g's memory order is kept (no strided copy)
+    assert not _bits(keep(g, keep_mask(x < -5))).any()  # all off: +0 everywhere, whatever g held
+
+
 @pytest.mark.parametrize("lo, hi", [(-0.5, 0.5), (0.0, 6.0), (None, 1.5), (-1.0, None), (2.0, 2.0)])
 def test_cpu_clamp_is_numpy_clip_bit_for_bit(lo, hi):
     from backends.numpy_backend import clamp

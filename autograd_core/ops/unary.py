@@ -29,6 +29,26 @@ class ScaleBy(Function):
         return ScaleBy.apply(gy, m=self.m)
 
 
+class Keep(Function):
+    """y = x where a constant mask m is on, +0 where it is off (``Backend.keep``: an infinite or NaN x is
+    dropped there too, where x * m would give NaN); dL/dx = keep(dL/dy, m). The backward of relu, clamp,
+    hardtanh, maximum and minimum, as PyTorch's, whose gradients are 0 where they are cut off."""
+
+    def forward(self, x, m):
+        self.m = m
+        return self.backend.keep(x, m)
+
+    def backward(self, gy):
+        return _keep(gy, self.m)
+
+
+def _keep(gy, m):
+    """Keep(gy, m); in a first-order backward (no graph wanted) its result on arrays, without a node."""
+    if not STATE.grad_enabled:
+        return make_tensor(gy._backend.keep(gy._data, m), gy._backend)
+    return Keep.apply(gy, m=m)
+
+
 def _scale_by(gy, m):
     """ScaleBy(gy, m); in a first-order backward (no graph wanted) its product on arrays, without a node."""
     if not STATE.grad_enabled:
@@ -48,14 +68,18 @@ class Exp(Function):
 
 
 class Expm1(Function):
-    """y = exp(x) - 1;  dL/dx = gy * (y + 1)"""
+    """y = exp(x) - 1;  dL/dx = gy * exp(x) (not y + 1, which cancels to 0 where y is near -1: at x = -50 it
+    gives 0 for exp(-50) = 1.9e-22)"""
+
+    saves_inputs = True
 
     def forward(self, x):
-        self.y = self.backend.xp.expm1(x)
-        return self.y
+        return self.backend.xp.expm1(x)
 
     def backward(self, gy):
-        return gy * (self.output(self.y) + 1.0)
+        if not STATE.grad_enabled:  # a first-order backward: the same expression on arrays, no nodes
+            return make_tensor(gy._data * self.backend.xp.exp(self.inputs[0]._data), self.backend)
+        return gy * exp(self.inputs[0])
 
 
 class Log(Function):
@@ -173,15 +197,16 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """y = max(x, 0);  dL/dx = gy * [x > 0]  (relu'(0) = 0)"""
+    """y = max(x, 0);  dL/dx = gy where not x <= 0, else 0  (relu'(0) = 0; as PyTorch, a NaN x passes
+    gy on, and an infinite or NaN gy is dropped where x <= 0)"""
 
     def forward(self, x):
         y = self.backend.relu(x)
-        self.mask = x > 0
+        self.mask = self.backend.keep_mask(x <= 0, invert=True)
         return y
 
     def backward(self, gy):
-        return _scale_by(gy, self.mask)
+        return _keep(gy, self.mask)
 
 
 class LeakyRelu(Function):
@@ -222,18 +247,25 @@ class Softplus(Function):
 
 
 class Clamp(Function):
-    """y = min(max(x, lo), hi);  dL/dx = gy * [lo <= x <= hi], or with ``strict`` gy * [lo < x < hi]
-    (hardtanh's gradient, 0 at the kinks)"""
+    """y = min(max(x, lo), hi);  dL/dx = gy where lo <= x <= hi, else 0 (so 0 at a NaN x), or with
+    ``strict`` (hardtanh's gradient) gy where not (x <= lo or x >= hi), else 0: 0 at the kinks, gy at a
+    NaN x. Both as PyTorch's clamp and hardtanh, which drop an infinite or NaN gy where they give 0."""
 
     def forward(self, x, lo, hi, strict=False):
         y = self.backend.clamp(x, lo, hi)
-        above = (x > lo if strict else x >= lo) if lo is not None else None
-        below = (x < hi if strict else x <= hi) if hi is not None else None
-        self.mask = below if above is None else above if below is None else above & below
+        if strict:
+            low = x <= lo if lo is not None else None
+            high = x >= hi if hi is not None else None
+            cut = high if low is None else low if high is None else low | high
+            self.mask = self.backend.keep_mask(cut, invert=True)
+        else:
+            above = x >= lo if lo is not None else None
+            below = x <= hi if hi is not None else None
+            self.mask = self.backend.keep_mask(below if above is None else above if below is None else above & below)
         return y.astype(x.dtype, copy=False)
 
     def backward(self, gy):
-        return _scale_by(gy, self.mask)
+        return _keep(gy, self.mask)
 
 
 class Abs(Function):
@@ -258,29 +290,45 @@ class Sign(Function):
 
 
 class Maximum(Function):
-    """y = max(a, b);  the gradient goes to the larger input, split in half on ties"""
+    """y = max(a, b);  dL/da = gy s where not a < b, else 0; dL/db = gy s where not a > b, else 0; s = 1/2
+    where a == b, else 1. As PyTorch: tied inputs share gy evenly, the smaller one gets 0 even where gy is
+    infinite or NaN, and where a or b is NaN both get gy."""
 
     def forward(self, a, b):
         self.sa, self.sb = a.shape, b.shape
-        self.wa = (a > b) + 0.5 * (a == b)
+        self.masks = _tie_split(self.backend, a, b, a < b, a > b)
         return self.backend.xp.maximum(a, b)
 
     def backward(self, gy):
-        wa = _constant(self.wa.astype(gy.dtype, copy=False), self.backend)
-        return sum_to(gy * wa, self.sa), sum_to(gy * (1.0 - wa), self.sb)
+        return _split(self, gy)
 
 
 class Minimum(Function):
-    """y = min(a, b);  the gradient goes to the smaller input, split in half on ties"""
+    """y = min(a, b);  dL/da = gy s where not a > b, else 0; dL/db = gy s where not a < b, else 0; s = 1/2
+    where a == b, else 1 (the mirror of maximum's split)."""
 
     def forward(self, a, b):
         self.sa, self.sb = a.shape, b.shape
-        self.wa = (a < b) + 0.5 * (a == b)
+        self.masks = _tie_split(self.backend, a, b, a > b, a < b)
         return self.backend.xp.minimum(a, b)
 
     def backward(self, gy):
-        wa = _constant(self.wa.astype(gy.dtype, copy=False), self.backend)
-        return sum_to(gy * wa, self.sa), sum_to(gy * (1.0 - wa), self.sb)
+        return _split(self, gy)
+
+
+def _tie_split(backend, a, b, a_loses, b_loses):
+    """(s, the keep mask of a, the keep mask of b) for Maximum and Minimum; s = 1 - (a == b) / 2."""
+    tie = (a == b).astype(a.dtype if a.dtype.kind == "f" else backend.xp.float64)
+    s = 1.0 - tie * 0.5
+    return s, backend.keep_mask(a_loses, invert=True), backend.keep_mask(b_loses, invert=True)
+
+
+def _split(fn, gy):
+    s, keep_a, keep_b = fn.masks
+    g = gy * _constant(s.astype(gy.dtype, copy=False), fn.backend)
+    ga = sum_to(_keep(g, keep_a), fn.sa) if fn._next[0] is not None else None
+    gb = sum_to(_keep(g, keep_b), fn.sb) if fn._next[1] is not None else None
+    return ga, gb
 
 
 class Where(Function):

@@ -8,7 +8,7 @@ import math
 
 import autograd_core as ag
 from autograd_core import Function, Tensor, is_grad_enabled
-from autograd_core.ops.unary import Clamp
+from autograd_core.ops.unary import Clamp, _keep
 from autograd_core.tensor import make_tensor
 
 
@@ -60,10 +60,31 @@ def gelu(input, approximate="none"):
     """
     x = _float_tensor(input, "gelu")  # (as PyTorch, which has no GELU for integers)
     if approximate == "none":
-        return x * NormalCdf.apply(x)
+        return Gelu.apply(x)
     if approximate == "tanh":
         return GeluTanh.apply(x)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+class Gelu(Function):
+    """y = x Phi(x);  dL/dx = gy (Phi(x) + x phi(x)), phi(x) = exp(-x^2 / 2) / sqrt(2 pi). One node: as the
+    product x * Phi(x), the backward would send gy down both factors, and an infinite gy would give
+    inf - inf = NaN where the two terms differ in sign (PyTorch gives +-inf). Its backward is written with
+    Tensor ops (gradients of every order) and, for the first order, on arrays."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        self.cdf = self.backend.ndtr(x)
+        return x * self.cdf
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        if not is_grad_enabled():  # a first-order backward: the same expression on arrays, no nodes
+            xd = x._data
+            pdf = self.backend.xp.exp(xd * xd * -0.5) * (1.0 / math.sqrt(2.0 * math.pi))
+            return make_tensor(gy._data * (self.cdf + xd * pdf), self.backend)
+        return gy * (NormalCdf.apply(x) + x * (ag.exp(x * x * -0.5) * (1.0 / math.sqrt(2.0 * math.pi))))
 
 
 class NormalCdf(Function):
@@ -125,8 +146,9 @@ class Silu(Function):
 
 
 class Elu(Function):
-    """y = x for x > 0, alpha (exp(x) - 1) for x <= 0;  dL/dx = gy for x > 0, gy (y + alpha) = gy alpha exp(x)
-    for x <= 0. exp is taken of min(x, 0) only, so a large positive x cannot overflow into the unused side."""
+    """y = x for x > 0, alpha (exp(x) - 1) for x <= 0;  dL/dx = gy for x > 0, gy alpha exp(x) for x <= 0 (not
+    gy (y + alpha), which cancels to 0 far left: at x = -50 the slope is 1.9e-22). exp is taken of min(x, 0)
+    only, so a large positive x cannot overflow into the unused side. As PyTorch, a NaN x passes gy on."""
 
     saves_inputs = True
 
@@ -134,16 +156,16 @@ class Elu(Function):
         xp, backend = self.backend.xp, self.backend
         self.alpha = alpha
         neg = xp.expm1(backend.clamp(x, None, 0.0)) * x.dtype.type(alpha)
-        self.y = backend.where(x > 0, x, neg.astype(x.dtype, copy=False))
-        return self.y
+        return backend.where(x > 0, x, neg.astype(x.dtype, copy=False))
 
     def backward(self, gy):
-        positive = self.inputs[0]._data > 0
+        x = self.inputs[0]
         if not is_grad_enabled():  # a first-order backward: the same expression on arrays, no nodes
-            y, backend = self.y, self.backend
-            one = backend.xp.ones((), dtype=y.dtype)
-            return make_tensor(gy._data * backend.where(positive, one, y + y.dtype.type(self.alpha)), backend)
-        slope = ag.where(make_tensor(positive, self.backend), 1.0, self.output(self.y) + self.alpha)
+            backend, xd = self.backend, x._data
+            neg = backend.xp.exp(backend.clamp(xd, None, 0.0)) * xd.dtype.type(self.alpha)
+            slope = backend.where(xd <= 0, neg.astype(xd.dtype, copy=False), backend.xp.ones((), dtype=xd.dtype))
+            return make_tensor(gy._data * slope, backend)
+        slope = ag.where(x <= 0, ag.exp(ag.clamp(x, max=0.0)) * self.alpha, 1.0)
         return gy * slope
 
 
@@ -214,17 +236,48 @@ def relu6(input, inplace=False):
 
 
 def hardsigmoid(input, inplace=False):
-    """g(h) = relu6(h + 3) / 6 (0 below -3, 1 above 3);  g'(h) = 1/6 for -3 < h < 3, else 0 (0 at h = +-3,
-    as PyTorch)."""
-    x = _float_tensor(input, "hardsigmoid")
-    return hardtanh(x + 3.0, 0.0, 6.0) * (1.0 / 6.0)
+    """g(h) = relu6(h + 3) / 6 (0 below -3, 1 above 3);  g'(h) = 1/6 for -3 < h < 3, else 0 (0 at h = +-3
+    and at a NaN h, as PyTorch)."""
+    return Hardsigmoid.apply(_float_tensor(input, "hardsigmoid"))
+
+
+class Hardsigmoid(Function):
+    """y = min(max(x + 3, 0), 6) / 6;  dL/dx = gy / 6 where -3 < x < 3, else 0 (``Keep``: an infinite gy
+    is dropped there too, as PyTorch's)."""
+
+    def forward(self, x):
+        self.mask = self.backend.keep_mask((x > -3) & (x < 3))
+        return self.backend.clamp(x + x.dtype.type(3), 0.0, 6.0) / x.dtype.type(6)
+
+    def backward(self, gy):
+        return _keep(gy * (1.0 / 6.0), self.mask)
 
 
 def hardswish(input, inplace=False):
     """g(h) = h relu6(h + 3) / 6;  g'(h) = 0 for h <= -3, h/3 + 1/2 for -3 < h < 3, 1 for h >= 3
-    (PyTorch's values at the kinks: g'(-3) = 0, g'(3) = 1)."""
-    x = _float_tensor(input, "hardswish")
-    return x * hardtanh(x + 3.0, 0.0, 6.0) * (1.0 / 6.0)
+    (PyTorch's values at the kinks: g'(-3) = 0, g'(3) = 1; and at a NaN h, 1)."""
+    return Hardswish.apply(_float_tensor(input, "hardswish"))
+
+
+class Hardswish(Function):
+    """y = x min(max(x + 3, 0), 6) / 6;  dL/dx = 0 where x <= -3 (an infinite gy too, as PyTorch's),
+    gy (x/3 + 1/2) where -3 < x < 3, gy where x >= 3 or x is NaN. One node; its backward is written with
+    Tensor ops, so it has gradients of every order (d2y/dx2 = 1/3 between the kinks)."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        self.mask = self.backend.keep_mask(x <= -3, invert=True)
+        return x * self.backend.clamp(x + x.dtype.type(3), 0.0, 6.0) / x.dtype.type(6)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        if not is_grad_enabled():  # a first-order backward: the same expression on arrays, no nodes
+            backend, xd = self.backend, x._data
+            slope = backend.where(xd < 3, xd * xd.dtype.type(1 / 3) + xd.dtype.type(0.5),
+                                  backend.xp.ones((), dtype=xd.dtype))
+            return make_tensor(backend.keep(gy._data * slope, self.mask), backend)
+        return _keep(gy * ag.where(x < 3, x * (1.0 / 3.0) + 0.5, 1.0), self.mask)
 
 
 def mish(input, inplace=False):
@@ -233,8 +286,28 @@ def mish(input, inplace=False):
     softplus is taken in its stable form log(1 + exp(-|h|)) + max(h, 0) with no linear cut-off, so large
     |h| neither overflows nor loses the tail (g(h) -> h for h -> inf, -> -0 for h -> -inf).
     """
-    x = _float_tensor(input, "mish")
-    return x * ag.tanh(ag.softplus(x, 1.0, math.inf))
+    return Mish.apply(_float_tensor(input, "mish"))
+
+
+class Mish(Function):
+    """y = x t, t = tanh(softplus(x));  dL/dx = gy (t + x sigmoid(x) (1 - t) (1 + t)). One node, for the
+    reason ``Gelu`` is one; its backward is written with Tensor ops: gradients of every order."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        xp, backend = self.backend.xp, self.backend
+        self.t = xp.tanh(backend.relu(x) + xp.log1p(xp.exp(-xp.abs(x))))
+        return x * self.t
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        if not is_grad_enabled():  # a first-order backward: the same expression on arrays, no nodes
+            xd, t = x._data, self.t
+            slope = t + xd * self.backend.sigmoid(xd) * ((1.0 - t) * (1.0 + t))
+            return make_tensor(gy._data * slope, self.backend)
+        t = ag.tanh(ag.softplus(x, 1.0, math.inf))
+        return gy * (t + x * ag.sigmoid(x) * ((1.0 - t) * (1.0 + t)))
 
 
 def logsigmoid(input):
@@ -320,7 +393,7 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise ValueError(f"celu: alpha cannot be 0 (it divides h), got alpha={alpha!r}")
     neg = ag.expm1(ag.clamp(x, max=0.0) * (1.0 / alpha)) * alpha
-    return ag.where(x > 0, x, neg)
+    return ag.where(x <= 0, neg, x)  # (a NaN x takes the identity side: its gradient is 1, as PyTorch's)
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
