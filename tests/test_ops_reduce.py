@@ -525,6 +525,46 @@ def test_cross_entropy_gradient_keeps_confident_rows(device, create_graph, spati
                     b.T[None] if spatial else b, device=device)
 
 
+def _softmax_jacobian_reference(row, v):
+    """J^T v for y = softmax(row) in float64, from dy_i/dx_k = y_i ([i = k] - y_k) with each row's 1 - y_max
+    taken as the others' sum (what 1 - y_max rounds away at a confident row)."""
+    e = [math.exp(t - max(row)) for t in row]
+    d = sum(e)
+    y = [t / d for t in e]
+    out = []
+    for k in range(len(row)):  # sum_i v_i y_i ([i = k] - y_k) = y_k (v_k - sum_i v_i y_i) = y_k sum_i y_i (v_k - v_i)
+        out.append(y[k] * sum(y[i] * (v[k] - v[i]) for i in range(len(row)) if i != k))
+    return out
+
+
+@pytest.mark.parametrize("layout", ["last", "dim1", "transposed"])
+@pytest.mark.parametrize("create_graph", [False, True], ids=["first_order", "create_graph"])
+def test_softmax_gradient_keeps_confident_rows(device, layout, create_graph):
+    """At a confident row y_max = 1 / (1 + r) rounds to 1, and y_max (g_max - sum_j g_j y_j) cancelled to 0:
+    dy_0/dx_0 = y_0 (1 - y_0) = 4.28e-18 for [0, -40, -45] came out 0 (PyTorch's too). Ours is within a few ulp,
+    over the last axis, a middle axis and a transposed input, first-order and with create_graph."""
+    a = numpy.array(CONFIDENT + [[2.0, 1.0, 0.5]])
+    v = numpy.array([[1.0, 0.0, 0.0], [0.5, 1.0, -2.0], [1.0, 3.0, -1.0], [1.0, -1.0, 2.0]])
+    want = numpy.array([_softmax_jacobian_reference(list(r), list(w)) for r, w in zip(a, v)])
+    if layout == "last":
+        x, g, dim = T(a, device, requires_grad=True), T(v, device), 1
+    elif layout == "dim1":  # x[0, :, k] is row k
+        x, g, dim = T(a.T[None], device, requires_grad=True), T(v.T[None], device), 1
+    else:
+        x, g, dim = T(numpy.ascontiguousarray(a.T), device, requires_grad=True), T(v, device), 1
+    xx = x.transpose(0, 1) if layout == "transposed" else x
+    y = ag.softmax(xx, dim)
+    assert host(y.detach()).sum(axis=dim) == pytest.approx(1.0, rel=1e-15)
+    (gx,) = ag.grad(y, x, g, create_graph=create_graph)
+    got = host(gx.detach())
+    got = got[0].T if layout == "dim1" else got.T if layout == "transposed" else got
+    assert got == pytest.approx(want, rel=4e-15, abs=0)
+    if create_graph:  # and the gradient's own gradient (the softmax Hessian) by finite differences
+        b = numpy.array([[0.0, -4.0, -4.5], [2.0, 1.0, 0.5]])
+        check_grads(lambda t: ag.grad((ag.softmax(t, 1) * T(v[:2], device)).sum(), t, create_graph=True)[0],
+                    b, device=device)
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_log_softmax_family_at_non_finite_rows(device):
     """Rows with inf or NaN give what the max-shifted form gives (and PyTorch): an infinite maximum has

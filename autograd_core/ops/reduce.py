@@ -311,9 +311,10 @@ class LogSumExp(Function):
         return _expand_back(gy, x._data.shape, self.axis, self.keepdims) * exp(x - y)
 
 
-def _shifted_rest(xp, x, axis, finite=False):
+def _shifted_rest(xp, x, axis, finite=False, exps=False):
     """(m, x - m, r, top) over ``axis`` (an int, a tuple of ints, or None for all; m and r keep the
-    reduced axes as size 1): m = max x (with ``finite``, a non-finite m taken as 0) and
+    reduced axes as size 1), with ``exps`` (m, e, r, top) instead, e = exp(x - m) with the located
+    maximum's entry 0 (over one axis; ``Softmax``): m = max x (with ``finite``, a non-finite m taken as 0) and
     r = sum_i exp(x_i - m) - 1 without the rounding of the 1. Each entry at the maximum has
     exp(0) = 1 exactly, so one of them is made exp(.) - 1 = 0 before the sum: the others' sum, 4.2e-18
     for [0, -40], survives (1 + 4.2e-18 rounds to 1).
@@ -344,7 +345,7 @@ def _shifted_rest(xp, x, axis, finite=False):
     if top is not None:
         flat = e.reshape(-1)
         flat[top.flat] -= 1
-        return m, shifted, e.sum(axis=top.axis, keepdims=True), top
+        return m, e if exps else shifted, e.sum(axis=top.axis, keepdims=True), top
     hit = shifted == 0
     xp.subtract(e, hit, out=e, dtype=e.dtype)
     return m, shifted, e.sum(axis=axis, keepdims=True) + (hit.sum(axis=axis, keepdims=True, dtype=e.dtype) - 1), None
@@ -402,19 +403,59 @@ def logsumexp(x, dim, keepdim=False):
 
 
 class Softmax(Function):
-    """y_i = exp(x_i - m) / sum_j exp(x_j - m);  dL/dx = y * (gy - sum_j gy_j y_j)"""
+    """y_i = exp(x_i - m) / sum_j exp(x_j - m), m = max x = x_{i*};  dL/dx_i = y_i (gy_i - s),
+    s = sum_j gy_j y_j.
+
+    At each row's first maximum i* (over one axis) the backward takes gy_{i*} - s as gy_{i*} q - s', with
+    q = 1 - y_{i*} = r / (1 + r), r = sum_{j != i*} exp(x_j - m) from the forward (``_shifted_rest``), and
+    s' = sum_{j != i*} gy_j y_j: the same value without the cancellation of gy_{i*} - s at a confident row
+    (for [0, -40], y_{i*} = 1 - 4.2e-18 rounds to 1, and dy_{i*}/dx_{i*} = y_{i*} (1 - y_{i*}) came out 0).
+    """
 
     def forward(self, x, axis):
         xp = self.backend.xp
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
-        self.y = e / e.sum(axis=axis, keepdims=True)
         self.axis = axis
+        if x.ndim == 0 or x.size == 0:
+            self.top = None
+            e = xp.exp(x - x.max(axis=axis, keepdims=True)) if x.size else xp.zeros(x.shape, dtype=x.dtype)
+            self.y = e / e.sum(axis=axis, keepdims=True)
+            return self.y
+        _, e, rest, self.top = _shifted_rest(xp, x, axis, exps=True)  # (e: C-ordered, 0 at the maxima)
+        d = rest + 1
+        self.q = rest / d
+        self.y = xp.divide(e, d, out=e)
+        self.top.put(self.y, 1 / d)
         return self.y
 
     def backward(self, gy):
+        top = self.top
+        if top is None:
+            y = self.output(self.y)
+            gyy = gy * y
+            return gyy - y * gyy.sum(dim=self.axis, keepdim=True)
+        if not STATE.grad_enabled:  # a first-order backward: on arrays, no nodes
+            g, y = gy._data, self.y
+            gyy = g * y
+            if not gyy.flags.c_contiguous:
+                gyy = self.backend.xp.ascontiguousarray(gyy)
+            at_top = top.take(gyy)
+            top.put(gyy, self.backend.xp.zeros(at_top.shape, dtype=gyy.dtype))
+            s_rest = gyy.sum(axis=self.axis, keepdims=True)
+            gx = y * (s_rest + at_top)
+            self.backend.xp.subtract(gyy, gx, out=gx)
+            top.put(gx, top.take(y) * (top.take(g) * self.q - s_rest))
+            return make_tensor(gx, self.backend)
+        from .unary import where
+
+        xp = self.backend.xp
+        at = xp.zeros(self.y.shape, dtype=bool)
+        top.put(at, xp.ones(top.kept, dtype=bool))
+        at = make_tensor(at, self.backend)
         y = self.output(self.y)
         gyy = gy * y
-        return gyy - y * gyy.sum(dim=self.axis, keepdim=True)
+        s_rest = where(at, 0.0, gyy).sum(dim=self.axis, keepdim=True)
+        q = where(at, 0.0, y).sum(dim=self.axis, keepdim=True)  # (1 - y_top, differentiable, without cancelling)
+        return where(at, y * (gy * q - s_rest), gyy - y * gyy.sum(dim=self.axis, keepdim=True))
 
 
 class LogSoftmax(Function):
