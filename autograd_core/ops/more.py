@@ -32,7 +32,7 @@ from .index import gather, getitem, scatter_add
 from .linalg import bmm, matmul
 from .reduce import mean, std, sum, var
 from .shape import expand, reshape, sum_to
-from .unary import abs, clamp, exp, log, log1p, maximum, sqrt, where
+from .unary import abs, clamp, exp, log, log1p, maximum, where
 
 KthValue = collections.namedtuple("KthValue", ["values", "indices"])
 Median = collections.namedtuple("Median", ["values", "indices"])
@@ -88,11 +88,28 @@ def xlogy(input, other):
     return apply_float_binary(XLogY, input, other, "xlogy")
 
 
+class Hypot(Function):
+    """y = sqrt(a^2 + b^2), without the overflow or underflow of a^2 + b^2 (``xp.hypot``: 1e155 stays 1e155,
+    1e-300 stays 1e-300);  dL/da = gy a / y, dL/db = gy b / y (NaN at a = b = 0, as PyTorch's)"""
+
+    saves_inputs = True
+
+    def forward(self, a, b):
+        self.sa, self.sb = a.shape, b.shape
+        self.y = self.backend.xp.hypot(a, b)
+        return self.y
+
+    def backward(self, gy):
+        a, b = self.inputs
+        y = self.output(self.y)
+        ga = sum_to(gy * a / y, self.sa) if self._next[0] is not None else None
+        gb = sum_to(gy * b / y, self.sb) if self._next[1] is not None else None
+        return ga, gb
+
+
 def hypot(input, other):
-    """sqrt(input^2 + other^2), elementwise."""
-    a = as_tensor(input)
-    b = as_tensor(other, like=a)
-    return sqrt(add(mul(a, a), mul(b, b)))
+    """sqrt(input^2 + other^2), elementwise, without overflow or underflow. Either may be a number; broadcasts."""
+    return apply_float_binary(Hypot, input, other, "hypot")
 
 
 def logaddexp(input, other):

@@ -25,21 +25,21 @@ class _Elementwise(Function):
 
 
 class Asin(_Elementwise):
-    """y = asin(x);  dL/dx = gy / sqrt(1 - x^2)"""
+    """y = asin(x);  dL/dx = gy / sqrt((1 - x)(1 + x))  (1 - x^2 cancels near |x| = 1)"""
 
     fname = "arcsin"
 
     def derivative(self, x):
-        return 1.0 / sqrt(1.0 - x * x)
+        return 1.0 / sqrt((1.0 - x) * (1.0 + x))
 
 
 class Acos(_Elementwise):
-    """y = acos(x);  dL/dx = -gy / sqrt(1 - x^2)"""
+    """y = acos(x);  dL/dx = -gy / sqrt((1 - x)(1 + x))"""
 
     fname = "arccos"
 
     def derivative(self, x):
-        return -1.0 / sqrt(1.0 - x * x)
+        return -1.0 / sqrt((1.0 - x) * (1.0 + x))
 
 
 class Atan(_Elementwise):
@@ -70,30 +70,33 @@ class Cosh(_Elementwise):
 
 
 class Asinh(_Elementwise):
-    """y = asinh(x);  dL/dx = gy / sqrt(x^2 + 1)"""
+    """y = asinh(x);  dL/dx = gy / hypot(x, 1)  (x^2 + 1 overflows above |x| = 1.3e154)"""
 
     fname = "arcsinh"
 
     def derivative(self, x):
-        return 1.0 / sqrt(x * x + 1.0)
+        from .more import hypot
+
+        return 1.0 / hypot(x, 1.0)
 
 
 class Acosh(_Elementwise):
-    """y = acosh(x) (x >= 1);  dL/dx = gy / sqrt(x^2 - 1)"""
+    """y = acosh(x) (x >= 1);  dL/dx = gy / (sqrt(x - 1) sqrt(x + 1))  (x^2 - 1 cancels near x = 1 and
+    overflows above 1.3e154)"""
 
     fname = "arccosh"
 
     def derivative(self, x):
-        return 1.0 / sqrt(x * x - 1.0)
+        return 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0))
 
 
 class Atanh(_Elementwise):
-    """y = atanh(x) (|x| < 1);  dL/dx = gy / (1 - x^2)"""
+    """y = atanh(x) (|x| < 1);  dL/dx = gy / ((1 - x)(1 + x))"""
 
     fname = "arctanh"
 
     def derivative(self, x):
-        return 1.0 / (1.0 - x * x)
+        return 1.0 / ((1.0 - x) * (1.0 + x))
 
 
 class Log2(_Elementwise):
@@ -126,8 +129,8 @@ class Exp2(Function):
 
 
 class Atan2(Function):
-    """y = atan2(a, b), the angle of the point (b, a);  dL/da = gy b / (a^2 + b^2),
-    dL/db = -gy a / (a^2 + b^2)"""
+    """y = atan2(a, b), the angle of the point (b, a);  dL/da = gy b / r^2, dL/db = -gy a / r^2, r = hypot(a, b)
+    (taken as (b / r) / r: a^2 + b^2 overflows or underflows where r does not)"""
 
     saves_inputs = True
 
@@ -136,10 +139,12 @@ class Atan2(Function):
         return self.backend.xp.arctan2(a, b)
 
     def backward(self, gy):
+        from .more import hypot
+
         a, b = self.inputs
-        r2 = a * a + b * b
-        ga = sum_to(gy * b / r2, self.sa) if self._next[0] is not None else None
-        gb = sum_to(-gy * a / r2, self.sb) if self._next[1] is not None else None
+        r = hypot(a, b)
+        ga = sum_to(gy * (b / r) / r, self.sa) if self._next[0] is not None else None
+        gb = sum_to(-gy * (a / r) / r, self.sb) if self._next[1] is not None else None
         return ga, gb
 
 

@@ -242,8 +242,15 @@ def _clamped_log(x):
     return ag.where(pos, ag.clamp(ag.log(ag.where(pos, x, 1.0)), min=-100.0), -100.0)
 
 
+def _clamped_log1p_neg(x):
+    """max(log(1 - x), -100), taken as log1p(-x), as Tensor ops whose gradients are finite at x = 1."""
+    below = x < 1
+    return ag.where(below, ag.clamp(ag.log1p(-ag.where(below, x, 0.0)), min=-100.0), -100.0)
+
+
 class BinaryCrossEntropy(Function):
-    """l = -(t log x + (1 - t) log(1 - x)), each log clamped at -100 so x in {0, 1} gives a finite loss.
+    """l = -(t log x + (1 - t) log(1 - x)), each log clamped at -100 so x in {0, 1} gives a finite loss;
+    log(1 - x) is taken as log1p(-x), which keeps a small x's -x (1 - x rounds it away below 1.1e-16).
 
     dl/dx = (x - t) / max(x (1 - x), 1e-12);  dl/dt = log(1 - x) - log x (clamped logs), as PyTorch.
     """
@@ -254,7 +261,7 @@ class BinaryCrossEntropy(Function):
         xp = self.backend.xp
         with _quiet(xp):
             log_x = xp.maximum(xp.log(x), -100)
-            log_1mx = xp.maximum(xp.log(1 - x), -100)
+            log_1mx = xp.maximum(xp.log1p(-x), -100)  # (log(1 - x) rounds 1 - 1e-17 to 1: 0, not -1e-17)
         return -(t * log_x + (1 - t) * log_1mx)
 
     def backward(self, gy):
@@ -263,7 +270,7 @@ class BinaryCrossEntropy(Function):
         if self._next[0] is not None:
             gx = gy * (x - t) / ag.clamp(x * (1.0 - x), min=1e-12)
         if self._next[1] is not None:
-            gt = gy * (_clamped_log(1.0 - x) - _clamped_log(x))
+            gt = gy * (_clamped_log1p_neg(x) - _clamped_log(x))
         return gx, gt
 
 
