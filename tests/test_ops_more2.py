@@ -509,8 +509,10 @@ def test_erfc_tail_precision_and_dtypes(device):
     check_grads(lambda t: t.erfc(), numpy.array([-1.0, 0.3, 2.5, 4.0]), device=device)
     for fn in ("erfc", "sinc", "deg2rad", "rad2deg"):  # integer inputs compute in float32, as torch
         assert getattr(I([0, 1, 2], device), fn)().dtype == ag.float32
+        # (at whole numbers sinc is exactly 0; torch's sin(pi x) of the rounded pi x gives 2.8e-8 there)
         numpy.testing.assert_allclose(host(getattr(I([0, 1, 2], device), fn)()),
-                                      getattr(torch.tensor([0, 1, 2]), fn)().numpy(), rtol=1e-6)
+                                      getattr(torch.tensor([0, 1, 2]), fn)().numpy(), rtol=1e-6,
+                                      atol=3e-8 if fn == "sinc" else 0)
 
 
 def test_sinc_at_zero(device):
@@ -560,4 +562,5 @@ def test_inplace_forms_of_the_new_functions(device):
         x, t = ag.tensor(a, device=device), torch.tensor(a)
         assert getattr(x, name)(*args) is x
         getattr(t, name)(*args)
-        numpy.testing.assert_allclose(host(x), t.numpy(), rtol=1e-13, err_msg=name)
+        numpy.testing.assert_allclose(host(x), t.numpy(), rtol=1e-13, atol=4e-17 if name == "sinc_" else 0,
+                                      err_msg=name)  # (sinc(-2) is exactly 0; torch's is -3.9e-17)

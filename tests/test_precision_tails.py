@@ -4,6 +4,7 @@ the inverse trigonometric and hyperbolic functions near their singular points (1
 softsign far out (its quotient rule cancelled), and binary_cross_entropy at tiny probabilities (1 - x rounds)."""
 
 import decimal
+import math
 from decimal import Decimal as D
 
 import numpy
@@ -14,6 +15,18 @@ import nn.functional as F
 from checks import host
 
 decimal.getcontext().prec = 60
+
+
+PI = D("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899863")
+
+
+def _dsin(t, terms=30):
+    """sin(t) by its Taylor series in Decimal (for the small |t| used here)."""
+    return sum((-1) ** k * t ** (2 * k + 1) / math.factorial(2 * k + 1) for k in range(terms))
+
+
+def _dcos(t, terms=30):
+    return sum((-1) ** k * t ** (2 * k) / math.factorial(2 * k) for k in range(terms))
 
 
 def grad1(fn, value, device, create_graph=False):
@@ -48,6 +61,11 @@ CASES = [
      lambda x: D(1e200) / (x * x + D(1e200) ** 2)),
     ("atan2(1e-300, x)", lambda t: ag.atan2(ag.full_like(t, 1e-300), t), 2e-300, None,
      lambda x: -D(1e-300) / (x * x + D(1e-300) ** 2)),
+    ("sinc near 0", ag.sinc, 1e-8, lambda x: _dsin(PI * x) / (PI * x),
+     lambda x: (_dcos(PI * x) - _dsin(PI * x) / (PI * x)) / x),
+    ("sinc near 1", ag.sinc, 1 + 1e-8, lambda x: -_dsin(PI * (x - 1)) / (PI * x),
+     lambda x: (-_dcos(PI * (x - 1)) + _dsin(PI * (x - 1)) / (PI * x)) / x),
+    ("sinc past 2^53", ag.sinc, 2.0 ** 60, lambda x: D(0), lambda x: 1 / x),
     ("bce(x, 0) tiny", lambda t: F.binary_cross_entropy(t, ag.zeros_like(t), reduction="none"), 1e-16,
      lambda x: -(1 - x).ln(), lambda x: x / max(x * (1 - x), D(1e-12))),  # (PyTorch's clamped slope)
 ]
@@ -58,8 +76,17 @@ CASES = [
 def test_tails_keep_their_precision(name, fn, x, value, slope, create_graph, device):
     y, g = grad1(fn, x, device, create_graph)
     if value is not None:
-        close(y, value(D(x)))
+        want = value(D(x))
+        assert y == 0 if want == 0 else True
+        if want != 0:
+            close(y, want)
     close(g, slope(D(x)))
+
+
+def test_sinc_is_differentiable_twice_across_its_series_boundary(device):
+    from checks import check_grads
+
+    check_grads(ag.sinc, numpy.array([-2.7, -0.55, -0.45, -1e-3, 0.0, 0.2, 0.49, 0.51, 1.0, 3.5]), device=device)
 
 
 def test_hypot_is_differentiable_twice_and_broadcasts(device):
