@@ -14,6 +14,7 @@ node), ``engine`` (backward), ``grad_mode``, ``ops`` (every operation), ``factor
 
 from backends import Device, available_devices, is_cuda_available
 from backends import parse_device as device
+from backends.blas_threads import get_num_threads, set_num_threads
 
 from . import _methods, autograd, cuda, ops
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -21,12 +22,14 @@ from .dlpack import from_dlpack
 from .dtypes import (
                      bool_,
                      double,
+                     finfo,
                      float,
                      float16,
                      float32,
                      float64,
                      get_default_dtype,
                      half,
+                     iinfo,
                      int,
                      int8,
                      int16,

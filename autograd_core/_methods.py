@@ -74,7 +74,7 @@ METHODS = {
     # linear algebra
     "matmul": ops.matmul, "mm": ops.mm, "addmm": ops.addmm, "bmm": ops.bmm, "dot": ops.dot, "outer": ops.outer,
     # reorder, select, round
-    "flip": ops.flip, "fliplr": ops.fliplr, "flipud": ops.flipud, "roll": ops.roll, "cumsum": ops.cumsum,
+    "fliplr": ops.fliplr, "flipud": ops.flipud, "roll": ops.roll, "cumsum": ops.cumsum,
     "sort": ops.sort, "argsort": ops.argsort, "topk": ops.topk, "tril": ops.tril, "triu": ops.triu,
     "diagonal": ops.diagonal, "diag": ops.diag, "narrow": ops.narrow, "nonzero": ops.nonzero,
     "count_nonzero": ops.count_nonzero, "round": ops.round, "floor": ops.floor, "ceil": ops.ceil,
@@ -119,6 +119,11 @@ OPERATORS = {
 }
 
 PROPERTIES = {"T": ops.T, "mT": ops.mT}
+
+
+def _flip(self, *dims):
+    """``x.flip(0, 2)`` or ``x.flip((0, 2))``, as PyTorch's method."""
+    return ops.flip(self, dims[0] if len(dims) == 1 else dims)
 
 
 def _where(self, condition, other):
@@ -196,6 +201,7 @@ def _nelement(self):
 
 
 EXTRA = {"__dlpack__": dlpack.tensor_dlpack, "__dlpack_device__": dlpack.tensor_dlpack_device, "where": _where,
+         "flip": _flip,
          "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones), "new_empty": _new(factories.empty),
          "new_full": _new_full, "new_tensor": _new_tensor, "view_as": _view_as, "reshape_as": _reshape_as,
          "type_as": _type_as, "nelement": _nelement, "stride": _stride, "is_floating_point": _is_floating_point,

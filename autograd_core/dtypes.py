@@ -108,3 +108,20 @@ def scalar_result_type(dt, scalar):
     if dt.kind == "b" and not isinstance(scalar, builtins.bool):
         return DEFAULT_INT
     return dt
+
+
+def finfo(dtype=None):
+    """The limits of a floating dtype (the default one if none given), as ``torch.finfo``: ``bits``, ``eps``,
+    ``max``, ``min``, ``tiny`` (= ``smallest_normal``), ``resolution``, ``dtype`` (numpy.finfo's object)."""
+    dt = DEFAULT_FLOAT if dtype is None else to_dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"finfo: expected a floating-point dtype, got {dt.name} (use iinfo for integers)")
+    return numpy.finfo(dt)
+
+
+def iinfo(dtype):
+    """The limits of an integer dtype, as ``torch.iinfo``: ``bits``, ``min``, ``max``, ``dtype``."""
+    dt = to_dtype(dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"iinfo: expected an integer dtype, got {dt.name} (use finfo for floating types)")
+    return numpy.iinfo(dt)

@@ -73,6 +73,22 @@ def from_numpy(array):
     return make_tensor(array, get_backend("cpu"))
 
 
+def _source(backend, generator, what):
+    """What a random factory draws from: ``generator``'s stream (a CPU ``Generator``) or else the device's
+    own seeded one."""
+    if generator is None:
+        return backend
+    from .random import Generator
+
+    if not isinstance(generator, Generator):
+        raise TypeError(f"{what}: generator must be an autograd_core.Generator, got {type(generator).__name__}")
+    if backend.name != "cpu":
+        raise ValueError(f"{what}: a Generator draws on the CPU, but the tensor is to be on {backend.device}; "
+                         f"leave generator out (the device's own generator is seeded by manual_seed), or draw "
+                         f"on the CPU and move the result with .to()")
+    return generator._rng
+
+
 def _filled(what, fill, size, dtype, device, requires_grad, default=None):
     size = _size(size, what)
     dt = (default or dtypes.DEFAULT_FLOAT) if dtype is None else dtypes.to_dtype(dtype)
@@ -103,21 +119,23 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
                    requires_grad, default)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, **kw):
-    """Uniform samples in [0, 1) from the device's seeded generator."""
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
+    """Uniform samples in [0, 1) from the device's seeded generator (or from ``generator``)."""
     size = _size_kw(size, kw, "rand")
     dt = _float_dtype(dtype, "rand")
-    return _filled("rand", lambda b, s, d: b.random(s, d), size, dt, device, requires_grad)
+    return _filled("rand", lambda b, s, d: _source(b, generator, "rand").random(s, d), size, dt, device,
+                   requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, **kw):
-    """Standard normal samples from the device's seeded generator."""
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
+    """Standard normal samples from the device's seeded generator (or from ``generator``)."""
     size = _size_kw(size, kw, "randn")
     dt = _float_dtype(dtype, "randn")
-    return _filled("randn", lambda b, s, d: b.normal(s, d), size, dt, device, requires_grad)
+    return _filled("randn", lambda b, s, d: _source(b, generator, "randn").normal(s, d), size, dt, device,
+                   requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers uniform in [low, high) (``randint(high, size)`` starts at 0), int64 by default."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
@@ -128,14 +146,16 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     dt = dtypes.DEFAULT_INT if dtype is None else dtypes.to_dtype(dtype)
-    return _filled("randint", lambda b, s, d: b.integers(low, high, s, d), (size,), dt, device, requires_grad)
+    return _filled("randint", lambda b, s, d: _source(b, generator, "randint").integers(low, high, s, d), (size,),
+                   dt, device, requires_grad)
 
 
-def randperm(n, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0..n-1 (int64)."""
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0..n-1 (int64), from the device's generator (or from ``generator``)."""
     backend = get_backend("cpu" if device is None else device)
     dt = dtypes.DEFAULT_INT if dtype is None else dtypes.to_dtype(dtype)
-    return _finish(backend.permutation(operator.index(n)).astype(dt, copy=False), backend, requires_grad)
+    perm = _source(backend, generator, "randperm").permutation(operator.index(n))
+    return _finish(perm.astype(dt, copy=False), backend, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):

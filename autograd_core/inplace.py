@@ -159,15 +159,19 @@ def scatter_add_(self, dim, index, src):
     return scatter_(self, dim, index, src, reduce="add")
 
 
-def uniform_(self, a=0.0, b=1.0):
+def uniform_(self, a=0.0, b=1.0, generator=None):
+    from .factories import _source
+
     self._check_inplace("uniform_")
-    self._data[...] = self._backend.random(self.shape, self.dtype) * (b - a) + a
+    self._data[...] = _source(self._backend, generator, "uniform_").random(self.shape, self.dtype) * (b - a) + a
     return self
 
 
-def normal_(self, mean=0.0, std=1.0):
+def normal_(self, mean=0.0, std=1.0, generator=None):
+    from .factories import _source
+
     self._check_inplace("normal_")
-    self._data[...] = self._backend.normal(self.shape, self.dtype) * std + mean
+    self._data[...] = _source(self._backend, generator, "normal_").normal(self.shape, self.dtype) * std + mean
     return self
 
 

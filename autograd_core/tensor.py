@@ -304,8 +304,17 @@ class Tensor:
     def cpu(self):
         return self.to("cpu")
 
-    def cuda(self, device=None):
+    def cuda(self, device=None, non_blocking=False):
+        """A copy on the GPU (``cuda``, or ``cuda:N`` for ``device`` N); ``non_blocking`` is accepted for
+        PyTorch's signature (host-to-device copies here are synchronous)."""
         return self.to("cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device))
+
+    def pin_memory(self):
+        """``self``: there is no page-locked host memory here (accepted so that PyTorch loading code runs)."""
+        return self
+
+    def is_pinned(self):
+        return False
 
     def float(self):
         return self.to(dtype=dtypes.float32)
@@ -328,11 +337,12 @@ class Tensor:
     def type_as(self, other):
         return self.to(dtype=other.dtype)
 
-    def to(self, *args, device=None, dtype=None, copy=False):
+    def to(self, *args, device=None, dtype=None, non_blocking=False, copy=False):
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``.
 
         Differentiable: gradients flow back across devices and between floating dtypes. Returns
-        ``self`` when nothing changes (unless ``copy=True``).
+        ``self`` when nothing changes (unless ``copy=True``). ``non_blocking`` is accepted for PyTorch's
+        signature: copies between devices here are synchronous.
         """
         for arg in args:
             if isinstance(arg, Tensor):
@@ -384,6 +394,12 @@ class Tensor:
         return fn is not None and fn._retain is not None and self._idx in fn._retain
 
     # --- printing -------------------------------------------------------------------------------
+    def __format__(self, spec):
+        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), as in PyTorch; others as their repr."""
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def __repr__(self):
         host = self._backend.to_host(self._data)
         body = numpy.array2string(host, separator=", ", precision=4, prefix="tensor(")

@@ -58,21 +58,21 @@ def _check(tensor, what):
 
 
 @ag.no_grad()
-def uniform_(tensor, a=0.0, b=1.0):
-    """Fill with U(a, b)."""
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with U(a, b) (drawn from ``generator``, a CPU Generator, if given)."""
     _check(tensor, "uniform_")
     if a > b:
         raise ValueError(f"uniform_: a ({a}) must not exceed b ({b})")
-    return tensor.uniform_(a, b)
+    return tensor.uniform_(a, b, generator=generator)
 
 
 @ag.no_grad()
-def normal_(tensor, mean=0.0, std=1.0):
-    """Fill with N(mean, std^2)."""
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with N(mean, std^2) (drawn from ``generator``, a CPU Generator, if given)."""
     _check(tensor, "normal_")
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
-    return tensor.normal_(mean, std)
+    return tensor.normal_(mean, std, generator=generator)
 
 
 @ag.no_grad()

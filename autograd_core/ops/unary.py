@@ -467,8 +467,19 @@ def minimum(a, b):
         raise broadcast_error("minimum", a.shape, b.shape) from None
 
 
-def where(condition, a, b):
-    """``a`` where ``condition`` holds, else ``b`` (scalars allowed for ``a`` and ``b``)."""
+_NOT_GIVEN = object()
+
+
+def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):
+    """``a`` where ``condition`` holds, else ``b`` (scalars allowed for ``a`` and ``b``). ``where(condition)``
+    alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+    if a is _NOT_GIVEN and b is _NOT_GIVEN:
+        from .arrange import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if a is _NOT_GIVEN or b is _NOT_GIVEN:
+        raise TypeError("where: give both a and b (where(condition, a, b)), or neither (where(condition): the "
+                        "indices where it holds)")
     if not isinstance(condition, Tensor):
         condition = as_tensor(condition, a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None)
     ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else condition

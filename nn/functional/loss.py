@@ -208,6 +208,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     logp = ag.log_softmax(input, cdim)
     wshape = (c,) + (1,) * (input.ndim - cdim - 1)
     if target.dtype.kind == "f":  # class probabilities
+        if tuple(target.shape) != tuple(input.shape):
+            raise ValueError(f"{what}: a floating target is read as class probabilities, of the input's shape "
+                             f"{tuple(input.shape)}, but it has shape {tuple(target.shape)} (dtype "
+                             f"{target.dtype.name}); for class indices pass an integer tensor, e.g. target.long()")
         tgt = _float_pair(input, target, what)
         if label_smoothing > 0:
             tgt = tgt * (1.0 - label_smoothing) + label_smoothing / c
