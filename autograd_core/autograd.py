@@ -5,13 +5,14 @@
     with ag.autograd.set_grad_enabled(False): ...
 
 ``Function`` is the engine's: ``forward`` computes on arrays and saves what ``backward`` needs on
-``self``; ``backward`` returns one gradient (a Tensor) per input (see ``autograd_core.function``).
+``self``; ``backward`` returns one gradient (a Tensor) per input (see ``autograd_core.function``). PyTorch's
+form, static ``forward(ctx, ...)`` / ``backward(ctx, ...)`` on Tensors with a ``FunctionCtx``, runs too.
 """
 
 from .engine import backward, grad
-from .function import Function
+from .function import Function, FunctionCtx
 from .grad_mode import detect_anomaly, enable_grad, inference_mode, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
-__all__ = ["backward", "grad", "Function", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad",
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad",
            "enable_grad", "set_grad_enabled", "inference_mode", "detect_anomaly"]
