@@ -76,6 +76,7 @@ from .grad_mode import (
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403  (every op: exp, sum, matmul, ...)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .sampling import bernoulli, multinomial, normal
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor
 

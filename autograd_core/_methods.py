@@ -121,6 +121,18 @@ OPERATORS = {
 PROPERTIES = {"T": ops.T, "mT": ops.mT}
 
 
+def _multinomial(self, num_samples, replacement=False, *, generator=None):
+    from .sampling import multinomial
+
+    return multinomial(self, num_samples, replacement, generator=generator)
+
+
+def _bernoulli(self, p=None, *, generator=None):
+    from .sampling import bernoulli
+
+    return bernoulli(self, p, generator=generator)
+
+
 def _flip(self, *dims):
     """``x.flip(0, 2)`` or ``x.flip((0, 2))``, as PyTorch's method."""
     return ops.flip(self, dims[0] if len(dims) == 1 else dims)
@@ -201,7 +213,7 @@ def _nelement(self):
 
 
 EXTRA = {"__dlpack__": dlpack.tensor_dlpack, "__dlpack_device__": dlpack.tensor_dlpack_device, "where": _where,
-         "flip": _flip,
+         "flip": _flip, "multinomial": _multinomial, "bernoulli": _bernoulli,
          "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones), "new_empty": _new(factories.empty),
          "new_full": _new_full, "new_tensor": _new_tensor, "view_as": _view_as, "reshape_as": _reshape_as,
          "type_as": _type_as, "nelement": _nelement, "stride": _stride, "is_floating_point": _is_floating_point,
