@@ -42,6 +42,11 @@ from .dtypes import (
 )
 from .engine import backward, grad
 from .factories import (
+                     BoolTensor,
+                     DoubleTensor,
+                     FloatTensor,
+                     IntTensor,
+                     LongTensor,
                      arange,
                      as_tensor,
                      empty,

@@ -224,3 +224,19 @@ def rand_like(x, dtype=None, device=None, requires_grad=False):
 def randn_like(x, dtype=None, device=None, requires_grad=False):
     dt, dev = _like(x, dtype, device)
     return randn(x.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def _legacy(name, dt):
+    def make(*args, device=None, requires_grad=False):
+        return Tensor(*args, dtype=dt, device=device, requires_grad=requires_grad)
+
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = f"PyTorch's legacy ``torch.{name}(data)`` / ``{name}(*sizes)``: a ``Tensor`` of dtype {dt.name}."
+    return make
+
+
+FloatTensor = _legacy("FloatTensor", dtypes.float32)
+DoubleTensor = _legacy("DoubleTensor", dtypes.float64)
+LongTensor = _legacy("LongTensor", dtypes.int64)
+IntTensor = _legacy("IntTensor", dtypes.int32)
+BoolTensor = _legacy("BoolTensor", dtypes.bool_)

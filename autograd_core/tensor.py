@@ -103,17 +103,30 @@ def convert(data, dtype=None, device=None, copy=True):
 class Tensor:
     """A multi-dimensional array that records the operations applied to it.
 
-    Create one with :func:`autograd_core.tensor` (or ``Tensor(data, requires_grad=True)``).
-    ``requires_grad=True`` makes it a leaf of the graph: after ``loss.backward()`` its
-    ``.grad`` holds dL/dx.
+    Create one with :func:`autograd_core.tensor`. The constructor is PyTorch's legacy one:
+    ``Tensor(data)`` is data in the default floating dtype (``dtype=`` overrides it), ``Tensor(2, 3)`` a
+    (2, 3) tensor of that dtype (zero-filled here), ``Tensor()`` an empty one. ``requires_grad=True``
+    makes it a leaf of the graph: after ``loss.backward()`` its ``.grad`` holds dL/dx.
     """
 
     __slots__ = ("_data", "_backend", "_rg", "grad_fn", "_idx", "_grad", "_hooks", "__weakref__")
     __array_priority__ = 1000
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor -> Tensor
 
-    def __init__(self, data, dtype=None, device=None, requires_grad=False):
-        self._init_leaf(*convert(data, dtype, device), requires_grad)
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        if dtype is None:
+            dtype = dtypes.DEFAULT_FLOAT
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):  # Tensor(2, 3), Tensor()
+            if any(a < 0 for a in args):
+                raise ValueError(f"Tensor: sizes must be non-negative, got {args}")
+            backend = get_backend("cpu" if device is None else device)
+            self._init_leaf(backend.xp.zeros(args if args else (0,), dtype=dtypes.to_dtype(dtype)), backend,
+                            requires_grad)
+            return
+        if len(args) != 1:
+            raise TypeError(f"Tensor: expected data (a number, nested lists, an array, a Tensor) or sizes as ints, "
+                            f"got {len(args)} arguments of types {[type(a).__name__ for a in args]}")
+        self._init_leaf(*convert(args[0], dtype, device), requires_grad)
 
     def _init_leaf(self, array, backend, requires_grad):
         """Fill in a new leaf (shared by subclasses such as nn.Parameter); the setter checks the dtype."""

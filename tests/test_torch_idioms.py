@@ -138,3 +138,18 @@ def test_pad_sequence_errors(device):
 def test_cross_entropy_with_float_class_indices_says_so(device):
     with pytest.raises(ValueError, match=r"class probabilities.*shape \(3,\).*target\.long\(\)"):
         F.cross_entropy(ag.randn(3, 4, device=device), ag.tensor([1.0, 2.0, 0.0], device=device))
+
+
+def test_legacy_constructors(device):
+    t = ag.Tensor([1, 2])
+    assert t.dtype == ag.float32 and host(t).tolist() == [1.0, 2.0]  # the default floating dtype, as PyTorch
+    assert tuple(ag.Tensor(2, 3).shape) == (2, 3) and tuple(ag.Tensor().shape) == (0,)
+    assert ag.Tensor([1, 2], dtype=ag.int64).dtype == ag.int64
+    assert ag.Tensor(2, device=device).device == ag.device(device)
+    assert ag.LongTensor([1, 2]).dtype == ag.int64 and ag.FloatTensor(2, 2).dtype == ag.float32
+    assert ag.DoubleTensor([0.5]).dtype == ag.float64 and ag.BoolTensor([1, 0]).dtype == ag.bool
+    assert ag.IntTensor([3]).dtype == ag.int32
+    with pytest.raises(ValueError, match="non-negative"):
+        ag.Tensor(2, -1)
+    with pytest.raises(TypeError, match="2 arguments"):
+        ag.Tensor([1.0], [2.0])
