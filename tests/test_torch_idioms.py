@@ -153,3 +153,11 @@ def test_legacy_constructors(device):
         ag.Tensor(2, -1)
     with pytest.raises(TypeError, match="2 arguments"):
         ag.Tensor([1.0], [2.0])
+
+
+def test_load_state_dict_result_prints_as_torchs():
+    m = nn.Linear(2, 3)
+    result = m.load_state_dict(nn.Linear(2, 3).state_dict())
+    assert repr(result) == "<All keys matched successfully>" and result.missing_keys == []
+    partial = m.load_state_dict({"weight": ag.zeros(3, 2)}, strict=False)
+    assert partial.missing_keys == ["bias"] and "missing_keys=['bias']" in repr(partial)
