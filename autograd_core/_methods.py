@@ -5,6 +5,7 @@ Tensor without a cycle.
 """
 
 from . import dlpack, factories, inplace, ops
+from .ops import extra
 from .ops._util import wrap_dim
 from .tensor import Tensor
 
@@ -96,6 +97,19 @@ METHODS = {
     "rot90": ops.rot90, "is_nonzero": ops.is_nonzero,
     # layout
     "contiguous": ops.contiguous, "is_contiguous": ops.is_contiguous,
+    # ops/extra.py: selection, splitting, aliases, products, NaN-ignoring and sign ops, specials, queries
+    "select": ops.select, "index_fill": ops.index_fill, "index_copy": ops.index_copy,
+    "take_along_dim": ops.take_along_dim, "tensor_split": ops.tensor_split, "hsplit": ops.hsplit,
+    "vsplit": ops.vsplit, "dsplit": ops.dsplit, "moveaxis": ops.movedim, "msort": ops.msort,
+    "positive": ops.positive, "sgn": ops.sgn, "greater": ops.gt, "greater_equal": ops.ge, "less": ops.lt,
+    "less_equal": ops.le, "not_equal": ops.ne, "mv": ops.mv, "inner": ops.inner, "vdot": ops.vdot,
+    "addmv": ops.addmv, "addr": ops.addr, "ger": ops.outer, "fmax": ops.fmax, "fmin": ops.fmin,
+    "copysign": ops.copysign, "signbit": ops.signbit, "heaviside": ops.heaviside, "isposinf": ops.isposinf,
+    "isneginf": ops.isneginf, "isreal": ops.isreal, "logaddexp2": ops.logaddexp2, "float_power": ops.float_power,
+    "aminmax": ops.aminmax, "argwhere": ops.argwhere, "diag_embed": ops.diag_embed, "diagflat": ops.diagflat,
+    "is_same_size": ops.is_same_size, "is_signed": ops.is_signed, "bitwise_not": ops.bitwise_not,
+    "unique_consecutive": ops.unique_consecutive, "lgamma": ops.lgamma, "digamma": ops.digamma,
+    "erfinv": ops.erfinv,
 }
 
 # methods whose size arguments may be given as *sizes or as one tuple, as in PyTorch
@@ -118,7 +132,7 @@ OPERATORS = {
     "__getitem__": ops.getitem,
 }
 
-PROPERTIES = {"T": ops.T, "mT": ops.mT}
+PROPERTIES = {"T": ops.T, "mT": ops.mT, **extra.PROPERTIES}
 
 
 def _multinomial(self, num_samples, replacement=False, *, generator=None):
@@ -212,12 +226,31 @@ def _nelement(self):
     return self.numel()
 
 
+def _tile(self, *dims):
+    """``x.tile(2, 3)`` or ``x.tile((2, 3))``: x repeated along each dim (dims padded with leading 1s)."""
+    return ops.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+
+def _polygamma(self, n):
+    """``x.polygamma(n)``: psi^(n)(x), as ``polygamma(n, x)``."""
+    return ops.polygamma(n, self)
+
+
+def _extra_inplace():
+    """The in-place forms of the ops in ops/extra.py, and PyTorch's in-place aliases (``multiply_`` ...)."""
+    out = {n + "_": inplace._inplace_version(n + "_", getattr(ops, n))
+           for n in ("index_fill", "index_copy", "lgamma", "digamma", "erfinv", "copysign", "sgn")}
+    out.update(multiply_=inplace.mul_, divide_=inplace.div_, true_divide_=inplace.div_, subtract_=inplace.sub_)
+    return out
+
+
 EXTRA = {"__dlpack__": dlpack.tensor_dlpack, "__dlpack_device__": dlpack.tensor_dlpack_device, "where": _where,
          "flip": _flip, "multinomial": _multinomial, "bernoulli": _bernoulli,
          "new_zeros": _new(factories.zeros), "new_ones": _new(factories.ones), "new_empty": _new(factories.empty),
          "new_full": _new_full, "new_tensor": _new_tensor, "view_as": _view_as, "reshape_as": _reshape_as,
          "type_as": _type_as, "nelement": _nelement, "stride": _stride, "is_floating_point": _is_floating_point,
-         "is_complex": _is_complex, "ravel": _ravel, "ndimension": _ndimension}
+         "is_complex": _is_complex, "ravel": _ravel, "ndimension": _ndimension, "tile": _tile,
+         "polygamma": _polygamma, **extra.METHODS_ONLY}
 
 
 def attach():
@@ -233,6 +266,9 @@ def attach():
         setattr(Tensor, name, fn)
     for name, fn in inplace.inplace_versions(ops).items():
         if name not in inplace.METHODS:
+            setattr(Tensor, name, fn)
+    for name, fn in _extra_inplace().items():
+        if not hasattr(Tensor, name):
             setattr(Tensor, name, fn)
     for name, fn in PROPERTIES.items():
         setattr(Tensor, name, property(fn, doc=fn.__doc__))

@@ -13,6 +13,10 @@ explicit list of named kernels for what differs between devices:
                           (the gradients of relu, clamp, maximum: bit masks on the CPU)
 ``erf``                   the error function (NumPy has none)
 ``ndtr``                  the standard normal CDF, precise in both tails (GELU)
+``lgamma``, ``digamma``, ``polygamma``, ``erfinv``  log|Gamma(x)|, its derivatives psi^(n)(x), the inverse
+                          error function (SciPy / cupyx.scipy.special; generic fallbacks here)
+``data_ptr``, ``storage_offset``  an array's address, and its first element's offset in elements from the start
+                          of the array that owns its memory (PyTorch's ``data_ptr()`` / ``storage_offset()``)
 ``map_coordinates``       interpolate an array at given coordinates (scipy.ndimage / cupyx.scipy.ndimage)
 ``im2col``                the sliding windows of an (N, C, H, W) batch, one column per output position
 ``col2im``                im2col's adjoint: each pixel gets the sum of the column entries copied from it
@@ -37,6 +41,14 @@ import math
 import numpy
 
 DEFAULT_SEED = 67280421310721
+
+# Lanczos' coefficients (g = 7, n = 9) for the generic lgamma
+_LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+            12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7)
+# B_2k / (2k) for the asymptotic series of digamma, k = 1..7
+_DIGAMMA_ASYMPTOTIC = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)
+# the Bernoulli numbers B_2, B_4, ..., B_16 (for the Euler-Maclaurin tail of the Hurwitz zeta)
+_BERNOULLI_2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
 
 
 def check_integer_range(low, high, dtype):
@@ -165,6 +177,116 @@ class Backend:
 
     def map_coordinates(self, array, coordinates, order=1, mode="constant", cval=0.0):
         raise NotImplementedError
+
+    def lgamma(self, array):
+        """log|Gamma(x)| elementwise, in the array's dtype. This generic fallback: Lanczos' approximation
+        (g = 7, 9 terms) for x >= 1/2 and the reflection log(pi / |sin(pi x)|) - lgamma(1 - x) below;
+        about 1e-15 absolute error in float64 (a backend's own, SciPy's gammaln, is more precise near 1 and 2)."""
+        xp = self.xp
+        x = array.astype(xp.float64)
+        small = x < 0.5
+        y = xp.where(small, 1.0 - x, x) - 1.0
+        acc = xp.full(y.shape, _LANCZOS[0])
+        for k, c in enumerate(_LANCZOS[1:], 1):
+            acc = acc + c / (y + k)
+        t = y + 7.5
+        with numpy.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            big = 0.5 * math.log(2.0 * math.pi) + (y + 0.5) * xp.log(t) - t + xp.log(acc)
+            # sin(pi x) from the distance to the nearest integer: exact there, not pi x rounded
+            refl = xp.log(math.pi / xp.abs(xp.sin(math.pi * (x - xp.round(x))))) - big
+        out = xp.where(small, refl, big)
+        out = xp.where(xp.isinf(x) | ((x <= 0) & (x == xp.floor(x))), xp.inf, out)
+        return out.astype(array.dtype, copy=False)
+
+    def digamma(self, array):
+        """psi(x) = d/dx log Gamma(x) elementwise. This generic fallback: the reflection psi(1 - x) - pi / tan(pi x)
+        below 1/2, the recurrence psi(x) = psi(x + 10) - sum_{k<10} 1 / (x + k) and the asymptotic series
+        log z - 1/(2z) - sum B_2k / (2k z^2k) at z = x + 10 (about 1e-15 relative error in float64)."""
+        xp = self.xp
+        x = array.astype(xp.float64)
+        small = x < 0.5
+        y = xp.where(small, 1.0 - x, x)
+        z = y + 10.0
+        out = xp.log(z) - 0.5 / z
+        z2 = 1.0 / (z * z)
+        series = xp.zeros(z.shape)
+        for c in reversed(_DIGAMMA_ASYMPTOTIC):
+            series = (series + c) * z2
+        out = out - series
+        for k in range(10):
+            out = out - 1.0 / (y + k)
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            refl = out - math.pi / xp.tan(math.pi * (x - xp.round(x)))
+        out = xp.where(small, refl, out)
+        out = xp.where(x == 0, -xp.inf, out)
+        out = xp.where((x < 0) & (x == xp.floor(x)), xp.nan, out)
+        return out.astype(array.dtype, copy=False)
+
+    def polygamma(self, n, array):
+        """psi^(n)(x), the n-th derivative of digamma, elementwise (n >= 0 an int). This generic fallback, for
+        n >= 1: (-1)^(n+1) n! (sum_{k<m} (x + k)^-(n+1) + zeta(n + 1, x + m)) with the Euler-Maclaurin series of
+        the Hurwitz zeta; m is 10 past the most negative x (read back from the device once)."""
+        if n == 0:
+            return self.digamma(array)
+        xp = self.xp
+        x = array.astype(xp.float64)
+        m = 10
+        if x.size:
+            lo = float(xp.min(xp.where(xp.isnan(x), 0.0, x)))
+            m += max(0, int(math.ceil(-lo))) if math.isfinite(lo) else 0
+        s = n + 1
+        total = xp.zeros(x.shape)
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            for k in range(m):
+                total = total + (x + k) ** (-s)
+            z = x + m
+            tail = z ** (1 - s) / (s - 1) + 0.5 * z ** (-s)
+            rising = float(s)  # s (s + 1) ... (s + 2j - 2)
+            for j, b in enumerate(_BERNOULLI_2K, 1):
+                tail = tail + b / math.factorial(2 * j) * rising * z ** (-s - 2 * j + 1)
+                rising *= (s + 2 * j - 1) * (s + 2 * j)
+            out = (-1.0) ** (n + 1) * math.factorial(n) * (total + tail)
+        return out.astype(array.dtype, copy=False)
+
+    def erfinv(self, array):
+        """The inverse of erf on [-1, 1] elementwise (+-inf at +-1, NaN outside). This generic fallback: Giles'
+        single-precision approximation refined by three Newton steps on ``erf``."""
+        xp = self.xp
+        x = array.astype(xp.float64)
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            w = -xp.log((1.0 - x) * (1.0 + x))
+            wc = w - 2.5
+            p = xp.full(x.shape, 2.81022636e-08)
+            for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+                      -0.00417768164, 0.246640727, 1.50140941):
+                p = c + p * wc
+            wt = xp.sqrt(xp.maximum(w, 5.0)) - 3.0
+            q = xp.full(x.shape, -0.000200214257)
+            for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+                      0.00943887047, 1.00167406, 2.83297682):
+                q = c + q * wt
+            y = xp.where(w < 5.0, p, q) * x
+            inside = xp.abs(x) < 1.0
+            y = xp.where(inside, y, 0.0)
+            for _ in range(3):
+                y = y - (self.erf(y) - x) / (1.1283791670955126 * xp.exp(-y * y))
+            y = xp.where(inside, y, xp.where(xp.abs(x) == 1.0, x * xp.inf, xp.nan))
+        return y.astype(array.dtype, copy=False)
+
+    def data_ptr(self, array):
+        """The address (an int) of the array's first element in its device's memory."""
+        raise NotImplementedError
+
+    def storage_offset(self, array):
+        """How many elements the array's first element lies past the start of the array that owns its
+        memory (0 for an array that owns it): the ``.base`` chain is followed to its root array."""
+        root = array
+        while getattr(root, "base", None) is not None and isinstance(root.base, type(array)):
+            root = root.base
+        if root is array:
+            return 0
+        return (self.data_ptr(array) - self.data_ptr(root)) // array.itemsize
+
 
     def im2col(self, x, kernel, stride, padding, dilation, value=0.0):
         """The windows of ``x`` (N, C, H, W) as a new C-contiguous array (N, C, kh, kw, OH, OW):

@@ -20,7 +20,7 @@ Named kernels (see backends/base.py for their contracts):
   uniform: top 24 (float32) or 53 (float64) bits; normal: Box-Muller; integers: bits mod range;
   permutation: argsort of random 64-bit keys.
 * ``scatter_add``: ``cupyx.scatter_add`` (atomic adds: the order of accumulation is not fixed).
-* ``erf``, ``map_coordinates``: ``cupyx.scipy``.
+* ``erf``, ``ndtr``, ``lgamma``, ``digamma``, ``polygamma``, ``erfinv``, ``map_coordinates``: ``cupyx.scipy``.
 * ``synchronize``, ``memory_stats``, ``from_dlpack``, ``to_host``/``from_host``.
 
 Every method runs inside ``with cupy.cuda.Device(index)``, so a backend for ``cuda:1`` allocates and
@@ -109,6 +109,35 @@ class CupyBackend(Backend):
 
         with self._on_device():
             return ndtr(array).astype(array.dtype, copy=False)
+
+    def lgamma(self, array):
+        from cupyx.scipy.special import gammaln
+
+        with self._on_device():
+            return gammaln(array).astype(array.dtype, copy=False)
+
+    def digamma(self, array):
+        from cupyx.scipy.special import digamma
+
+        with self._on_device():
+            return digamma(array).astype(array.dtype, copy=False)
+
+    def polygamma(self, n, array):
+        from cupyx.scipy.special import polygamma
+
+        if n == 0:
+            return self.digamma(array)
+        with self._on_device():
+            return polygamma(cupy.asarray(n, dtype=array.dtype), array).astype(array.dtype, copy=False)
+
+    def erfinv(self, array):
+        from cupyx.scipy.special import erfinv
+
+        with self._on_device():
+            return erfinv(array).astype(array.dtype, copy=False)
+
+    def data_ptr(self, array):
+        return int(array.data.ptr)
 
     def map_coordinates(self, array, coordinates, order=1, mode="constant", cval=0.0):
         from cupyx.scipy.ndimage import map_coordinates

@@ -51,6 +51,18 @@ def _make_ndtr():
 _ndtr = _make_ndtr()
 
 
+def _scipy_special(name):
+    """``scipy.special.<name>`` when SciPy is installed, else None (the generic kernel of backends.base runs)."""
+    try:
+        from scipy import special
+    except ImportError:
+        return None
+    return getattr(special, name)
+
+
+_gammaln, _psi, _polygamma, _erfinv = (_scipy_special(n) for n in ("gammaln", "psi", "polygamma", "erfinv"))
+
+
 def _tune_allocator():
     """Keep freed memory for reuse instead of handing it back to the OS after every op.
 
@@ -137,6 +149,29 @@ class NumpyBackend(Backend):
 
     def ndtr(self, array):
         return _ndtr(array)
+
+    def lgamma(self, array):
+        if _gammaln is None:
+            return super().lgamma(array)
+        return numpy.asarray(_gammaln(array)).astype(array.dtype, copy=False)
+
+    def digamma(self, array):
+        if _psi is None:
+            return super().digamma(array)
+        return numpy.asarray(_psi(array)).astype(array.dtype, copy=False)
+
+    def polygamma(self, n, array):
+        if _polygamma is None or n == 0:
+            return self.digamma(array) if n == 0 else super().polygamma(n, array)
+        return numpy.asarray(_polygamma(n, array)).astype(array.dtype, copy=False)
+
+    def erfinv(self, array):
+        if _erfinv is None:
+            return super().erfinv(array)
+        return numpy.asarray(_erfinv(array)).astype(array.dtype, copy=False)
+
+    def data_ptr(self, array):
+        return int(array.__array_interface__["data"][0])
 
     def map_coordinates(self, array, coordinates, order=1, mode="constant", cval=0.0):
         try:

@@ -51,6 +51,52 @@ from .compare import (
 from .convert import clone, to_device_dtype
 from .counting import bincount, bucketize, histc, searchsorted
 from .cumulative import cummax, cummin, cumprod, logcumsumexp
+from .extra import (
+                      addmv,
+                      addr,
+                      aminmax,
+                      argwhere,
+                      copysign,
+                      diag_embed,
+                      diagflat,
+                      digamma,
+                      dsplit,
+                      erfinv,
+                      float_power,
+                      fmax,
+                      fmin,
+                      ger,
+                      greater,
+                      greater_equal,
+                      heaviside,
+                      hsplit,
+                      index_copy,
+                      index_fill,
+                      inner,
+                      is_same_size,
+                      is_signed,
+                      isneginf,
+                      isposinf,
+                      isreal,
+                      less,
+                      less_equal,
+                      lgamma,
+                      logaddexp2,
+                      msort,
+                      mv,
+                      not_equal,
+                      polygamma,
+                      positive,
+                      select,
+                      sgn,
+                      signbit,
+                      take_along_dim,
+                      tensor_split,
+                      tile,
+                      unique_consecutive,
+                      vdot,
+                      vsplit,
+)
 from .index import gather, getitem, index_select, masked_fill, scatter, scatter_add
 from .join import cat, chunk, pad, repeat, split, stack, unbind
 from .linalg import addmm, bmm, dot, einsum, matmul, mm, outer
@@ -188,5 +234,6 @@ negative = neg
 absolute = abs
 concat = concatenate = cat
 swapaxes = swapdims = transpose
+moveaxis = movedim
 
 __all__ = [name for name in dir() if not name.startswith("_")]
