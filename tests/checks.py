@@ -88,3 +88,48 @@ def compare_with_torch(our_fn, torch_fn, *arrays, device="cpu", dtypes=("float32
             assert a.grad is not None, f"input {i}: no gradient"
             assert a.grad.dtype == a.dtype, f"input {i}: grad dtype {a.grad.dtype} != {a.dtype}"
             numpy.testing.assert_allclose(host(a.grad), host(b.grad), **tol_dt, err_msg=f"backward input {i}, {dt}")
+
+
+def _strict_run(backend, fn, arrays, grad_mask):
+    """fn on tensors made on ``backend``; returns (output, first gradients, second-order gradients)."""
+    from autograd_core.tensor import make_tensor
+
+    ins = []
+    for a, g in zip(arrays, grad_mask):
+        t = make_tensor(backend.from_host(numpy.array(a, copy=True)), backend)
+        t.requires_grad = g
+        ins.append(t)
+    out = fn(*ins)
+    diff = [t for t in ins if t.requires_grad]
+    if not diff or not out.requires_grad:
+        return out, (), ()
+    rng = numpy.random.default_rng(3)
+    v = make_tensor(backend.from_host(rng.standard_normal(out.shape)), backend)
+    grads = ag.grad((out * v).sum(), diff, create_graph=True)
+    terms = [(g * make_tensor(backend.from_host(rng.standard_normal(g.shape)), backend)).sum() for g in grads
+             if g.requires_grad]
+    second = ag.grad(sum(terms[1:], terms[0]), diff, allow_unused=True) if terms else ()
+    return out, grads, second
+
+
+def check_on_strict_device(fn, arrays, grad_mask):
+    """fn's value and its first and second derivatives (random directions) on the strict stand-in for a GPU
+    (tests/strict_device.py: a NumPy-only call or a hidden copy to the host fails there) equal the CPU's.
+    Returns the CPU's first gradients (empty where nothing was differentiated)."""
+    import strict_device as sd
+
+    import backends
+
+    with sd.registered():
+        res = [_strict_run(b, fn, arrays, grad_mask) for b in (backends.CPU, sd.STRICT)]
+    (out_c, g_c, s_c), (out_s, g_s, s_s) = res
+    assert out_s._backend is sd.STRICT and type(out_s._data) is sd.STRICT.array_type
+    assert out_c.dtype == out_s.dtype and out_c.shape == out_s.shape
+    numpy.testing.assert_allclose(sd.STRICT.to_host(out_s._data), host(out_c), rtol=1e-12, atol=1e-12)
+    assert len(g_c) == len(g_s) and len(s_c) == len(s_s)
+    for c, s in list(zip(g_c, g_s)) + list(zip(s_c, s_s)):
+        assert (c is None) == (s is None)
+        if c is not None:
+            assert s._backend is sd.STRICT
+            numpy.testing.assert_allclose(sd.STRICT.to_host(s._data), host(c), rtol=1e-12, atol=1e-12)
+    return g_c

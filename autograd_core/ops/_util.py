@@ -36,16 +36,22 @@ def promote(a, b, what):
     return a, b
 
 
-def apply_float_binary(cls, a, b, what):
-    """``cls.apply(a, b)`` for two operands made floating (integers become float32, as in PyTorch) and of
-    one dtype; a number joins the other operand's device; a broadcast error names both shapes."""
+def float_pair(a, b, what):
+    """Two operands as Tensors made floating (integers become float32, as in PyTorch) and of one dtype; a
+    number joins the other operand's device."""
     a = as_tensor(a)
     b = as_tensor(b, like=a)
     if a._data.dtype.kind != "f":
         a = a.to(dtype=dtypes.DEFAULT_FLOAT)
     if b._data.dtype.kind != "f":
         b = b.to(dtype=dtypes.DEFAULT_FLOAT)
-    a, b = promote(a, b, what)
+    return promote(a, b, what)
+
+
+def apply_float_binary(cls, a, b, what):
+    """``cls.apply(a, b)`` for two operands made floating (``float_pair``); a broadcast error names both
+    shapes."""
+    a, b = float_pair(a, b, what)
     try:
         return cls.apply(a, b)
     except ValueError:

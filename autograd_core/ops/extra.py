@@ -33,7 +33,16 @@ import numbers
 from .. import dtypes
 from ..function import Function
 from ..tensor import Tensor, make_tensor
-from ._util import apply_float_binary, as_tensor, broadcast_error, is_scalar, promote, wrap_dim, zero_grad_of
+from ._util import (
+    apply_float_binary,
+    as_tensor,
+    broadcast_error,
+    float_pair,
+    is_scalar,
+    promote,
+    wrap_dim,
+    zero_grad_of,
+)
 from .arith import add, mul, pow, sub
 from .arrange import _index_tensor, diag, nonzero, sort
 from .compare import ge, gt, isnan, le, logical_or, lt, ne
@@ -456,13 +465,7 @@ def isreal(input):
 
 
 def _floats(input, other, what):
-    a = as_tensor(input)
-    b = as_tensor(other, like=a)
-    if a._data.dtype.kind != "f":
-        a = a.to(dtype=dtypes.DEFAULT_FLOAT)
-    if b._data.dtype.kind != "f":
-        b = b.to(dtype=dtypes.DEFAULT_FLOAT)
-    return promote(a, b, what)
+    return float_pair(input, other, what)
 
 
 def logaddexp2(input, other):
