@@ -287,7 +287,6 @@ class Backend:
             return 0
         return (self.data_ptr(array) - self.data_ptr(root)) // array.itemsize
 
-
     def im2col(self, x, kernel, stride, padding, dilation, value=0.0):
         """The windows of ``x`` (N, C, H, W) as a new C-contiguous array (N, C, kh, kw, OH, OW):
 
