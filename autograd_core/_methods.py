@@ -74,6 +74,8 @@ METHODS = {
     "scatter": ops.scatter, "scatter_add": ops.scatter_add,
     # linear algebra
     "matmul": ops.matmul, "mm": ops.mm, "addmm": ops.addmm, "bmm": ops.bmm, "dot": ops.dot, "outer": ops.outer,
+    "det": ops.det, "inverse": ops.inverse, "slogdet": ops.slogdet, "logdet": ops.logdet,
+    "matrix_power": ops.matrix_power,
     # reorder, select, round
     "fliplr": ops.fliplr, "flipud": ops.flipud, "roll": ops.roll, "cumsum": ops.cumsum,
     "sort": ops.sort, "argsort": ops.argsort, "topk": ops.topk, "tril": ops.tril, "triu": ops.triu,

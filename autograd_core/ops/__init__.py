@@ -100,6 +100,7 @@ from .extra import (
 from .index import gather, getitem, index_select, masked_fill, scatter, scatter_add
 from .join import cat, chunk, pad, repeat, split, stack, unbind
 from .linalg import addmm, bmm, dot, einsum, matmul, mm, outer
+from .linalg_dense import det, inverse, logdet, matrix_power, slogdet
 from .misc import cross, deg2rad, dist, erfc, is_nonzero, is_tensor, numel, rad2deg, sinc
 from .more import (
                       addcdiv,
