@@ -76,6 +76,26 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 @ag.no_grad()
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std^2) truncated to [a, b] (bounds in the tensor's units, as PyTorch): by the inverse
+    CDF, x = mean + std sqrt(2) erfinv(u), u uniform on [2 Phi(alpha) - 1, 2 Phi(beta) - 1], alpha = (a - mean)
+    / std, beta = (b - mean) / std, Phi the standard normal CDF; then clamped to [a, b] against rounding."""
+    _check(tensor, "trunc_normal_")
+    if not std > 0:
+        raise ValueError(f"trunc_normal_: std must be positive, got {std}")
+    if not a < b:
+        raise ValueError(f"trunc_normal_: a ({a}) must be less than b ({b})")
+
+    def cdf(v):
+        return 0.5 * (1.0 + math.erf(v / math.sqrt(2.0)))
+
+    lo, hi = 2.0 * cdf((a - mean) / std) - 1.0, 2.0 * cdf((b - mean) / std) - 1.0
+    tensor.uniform_(lo, hi, generator=generator)
+    tensor.copy_(ag.clamp(ag.erfinv(tensor) * (std * math.sqrt(2.0)) + mean, a, b))
+    return tensor
+
+
+@ag.no_grad()
 def constant_(tensor, val):
     _check(tensor, "constant_")
     return tensor.fill_(val)

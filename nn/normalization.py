@@ -16,7 +16,7 @@ import autograd_core as ag
 
 from . import init
 from .functional.normalization import batch_norm
-from .functional.sample_norm import _shape_tuple, group_norm, instance_norm, layer_norm
+from .functional.sample_norm import _shape_tuple, group_norm, instance_norm, layer_norm, rms_norm
 from .module import Module
 from .parameter import Parameter
 
@@ -177,6 +177,37 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization over the last len(normalized_shape) dimensions D, per sample:
+
+        y = x / sqrt(mean_D(x^2) + eps) * gamma
+
+    (see ``nn.functional.rms_norm``). With ``elementwise_affine`` (the default) gamma (``weight``, initialised
+    to 1) is learnable, of shape ``normalized_shape``. ``eps=None`` takes the input dtype's machine epsilon, as
+    PyTorch's ``nn.RMSNorm``.
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = _shape_tuple(normalized_shape, "RMSNorm")
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ag.ones(self.normalized_shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input):
+        return rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 class GroupNorm(Module):

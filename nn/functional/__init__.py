@@ -63,7 +63,7 @@ from .pooling import (
     max_pool1d,
     max_pool2d,
 )
-from .sample_norm import group_norm, instance_norm, layer_norm
+from .sample_norm import group_norm, instance_norm, layer_norm, rms_norm
 from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle
 
 

@@ -90,6 +90,38 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return y
 
 
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalization over the last len(normalized_shape) dimensions D, per sample:
+
+        y_i = gamma_i x_i / sqrt(1/m sum_{j in D} x_j^2 + eps)        (m = prod(normalized_shape))
+
+    ``weight`` (gamma) has shape ``normalized_shape``; None means 1. ``eps=None`` takes the input dtype's
+    machine epsilon, as PyTorch. Built from differentiable ops (gradients of every order)."""
+    what = "rms_norm"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
+    shape = _shape_tuple(normalized_shape, what)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise ValueError(f"{what}: normalized_shape={shape} expects an input of shape (*, {', '.join(map(str, shape))})"
+                         f", got input shape {tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+    if weight is not None:
+        if not isinstance(weight, Tensor):
+            raise TypeError(f"{what}: weight must be a Tensor or None, got {type(weight).__name__}")
+        if tuple(weight.shape) != shape:
+            raise ValueError(f"{what}: weight has shape {tuple(weight.shape)} but normalized_shape is {shape}; they "
+                             f"must be equal")
+        if weight._backend is not input._backend:
+            raise RuntimeError(f"{what}: weight is on {weight.device} but the input is on {input.device}")
+    if eps is None:
+        eps = float(ag.finfo(input.dtype).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    y = input * ag.rsqrt((input * input).mean(dim=dims, keepdim=True) + eps)
+    return y if weight is None else y * weight
+
+
 # --- group norm and instance norm ----------------------------------------------------------------------------
 def _check_affine(what, t, name, c, input):
     """``t`` (weight, bias or a running statistic) is None or a (C,) tensor on the input's device (weight
