@@ -42,6 +42,37 @@ def _shape_tuple(normalized_shape, what):
     return tuple(operator.index(n) for n in raw)
 
 
+def _normalized_input(input, normalized_shape, what):
+    """``normalized_shape`` as a tuple, checked against the trailing dims of the floating tensor ``input``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
+    shape = _shape_tuple(normalized_shape, what)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise ValueError(f"{what}: normalized_shape={shape} expects an input of shape (*, {', '.join(map(str, shape))})"
+                         f", got input shape {tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+    return shape
+
+
+def _check_affine_params(what, input, shape, *params):
+    """Each (tensor, name) in ``params`` is None or a tensor of ``shape`` on the input's device and of its dtype."""
+    for t, name in params:
+        if t is None:
+            continue
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what}: {name} must be a Tensor or None, got {type(t).__name__}")
+        if tuple(t.shape) != shape:
+            raise ValueError(f"{what}: {name} has shape {tuple(t.shape)} but normalized_shape is {shape}; they "
+                             f"must be equal")
+        if t._backend is not input._backend:
+            raise RuntimeError(f"{what}: {name} is on {t.device} but the input is on {input.device}")
+        if t.dtype != input.dtype:
+            raise TypeError(f"{what}: {name} has dtype {t.dtype.name} but the input has dtype {input.dtype.name}; "
+                            f"convert one of them (e.g. module.to(dtype))")
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalization over the last len(normalized_shape) dimensions D of ``input``, per sample:
 
@@ -57,28 +88,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         dL/dx = (s / m) (m g - sum_D g - x_hat sum_D(g x_hat)),   g = gamma dL/dy,  s = 1 / sqrt(sigma^2 + eps)
     """
     what = "layer_norm"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
-    shape = _shape_tuple(normalized_shape, what)
+    shape = _normalized_input(input, normalized_shape, what)
     k = len(shape)
-    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise ValueError(f"{what}: normalized_shape={shape} expects an input of shape (*, {', '.join(map(str, shape))})"
-                         f", got input shape {tuple(input.shape)}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
-    for t, name in ((weight, "weight"), (bias, "bias")):
-        if t is None:
-            continue
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{what}: {name} must be a Tensor or None, got {type(t).__name__}")
-        if tuple(t.shape) != shape:
-            raise ValueError(f"{what}: {name} has shape {tuple(t.shape)} but normalized_shape is {shape}; they "
-                             f"must be equal")
-        if t._backend is not input._backend:
-            raise RuntimeError(f"{what}: {name} is on {t.device} but the input is on {input.device}")
-        if t.dtype != input.dtype:
-            raise TypeError(f"{what}: {name} has dtype {t.dtype.name} but the input has dtype {input.dtype.name}; "
-                            f"convert one of them (e.g. module.to(dtype))")
+    _check_affine_params(what, input, shape, (weight, "weight"), (bias, "bias"))
     dims = tuple(range(input.ndim - k, input.ndim))
     xc = input - input.mean(dim=dims, keepdim=True)
     var = (xc * xc).mean(dim=dims, keepdim=True)
@@ -98,23 +110,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     ``weight`` (gamma) has shape ``normalized_shape``; None means 1. ``eps=None`` takes the input dtype's
     machine epsilon, as PyTorch. Built from differentiable ops (gradients of every order)."""
     what = "rms_norm"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
-    shape = _shape_tuple(normalized_shape, what)
+    shape = _normalized_input(input, normalized_shape, what)
     k = len(shape)
-    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise ValueError(f"{what}: normalized_shape={shape} expects an input of shape (*, {', '.join(map(str, shape))})"
-                         f", got input shape {tuple(input.shape)}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
-    if weight is not None:
-        if not isinstance(weight, Tensor):
-            raise TypeError(f"{what}: weight must be a Tensor or None, got {type(weight).__name__}")
-        if tuple(weight.shape) != shape:
-            raise ValueError(f"{what}: weight has shape {tuple(weight.shape)} but normalized_shape is {shape}; they "
-                             f"must be equal")
-        if weight._backend is not input._backend:
-            raise RuntimeError(f"{what}: weight is on {weight.device} but the input is on {input.device}")
+    _check_affine_params(what, input, shape, (weight, "weight"))
     if eps is None:
         eps = float(ag.finfo(input.dtype).eps)
     dims = tuple(range(input.ndim - k, input.ndim))
