@@ -12,13 +12,11 @@ node), ``engine`` (backward), ``grad_mode``, ``ops`` (every operation), ``factor
 ``torch.cuda`` names.
 """
 
-import importlib
-
 from backends import Device, available_devices, is_cuda_available
 from backends import parse_device as device
 from backends.blas_threads import get_num_threads, set_num_threads
 
-from . import _methods, autograd, cuda, ops
+from . import _methods, autograd, cuda, linalg, ops
 from .checkpoint import load_checkpoint, save_checkpoint
 from .dlpack import from_dlpack
 from .dtypes import (
@@ -86,10 +84,6 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 from .sampling import bernoulli, multinomial, normal
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor
-
-# torch.linalg's namespace; bound explicitly, since the star import of .ops has bound the name ``linalg`` to the
-# internal module ops.linalg (which ``from . import linalg`` would then return)
-linalg = importlib.import_module(".linalg", __name__)
 
 _methods.attach()
 

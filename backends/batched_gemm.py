@@ -31,6 +31,9 @@ _UNSET = object()
 # crashed when tried (0.3.31, SkylakeX kernels): they stay with numpy.matmul
 _SMALL = 100 ** 3
 _state = {"funcs": _UNSET}
+# OpenBLAS's thread-count query under the names its builds export (SciPy's 64-bit-integer build, other
+# 64-bit-integer builds, the plain one); each has a setter named with set_ for get_ (backends.blas_threads)
+THREAD_COUNT_QUERIES = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads")
 
 
 def _openblas_path():
@@ -81,7 +84,7 @@ def _load():
         f.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, real, p, i, i, p, i, i, real, p, i, i, i]
         f.restype = None
         funcs.append(f)
-    for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads"):
+    for name in THREAD_COUNT_QUERIES:
         threads = getattr(lib, name, None)
         if threads is not None:
             threads.argtypes, threads.restype = [], ctypes.c_int

@@ -20,11 +20,9 @@ def _openblas():
                 lib = ctypes.CDLL(path)
             except OSError:
                 lib = None
-            pairs = [("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-                     ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-                     ("openblas_get_num_threads", "openblas_set_num_threads")]
-            for get_name, set_name in pairs if lib is not None else ():
-                get, put = getattr(lib, get_name, None), getattr(lib, set_name, None)
+            for get_name in batched_gemm.THREAD_COUNT_QUERIES if lib is not None else ():
+                get = getattr(lib, get_name, None)
+                put = getattr(lib, get_name.replace("_get_num_threads", "_set_num_threads"), None)
                 if get is not None and put is not None:
                     get.argtypes, get.restype = [], ctypes.c_int
                     put.argtypes, put.restype = [ctypes.c_int], None

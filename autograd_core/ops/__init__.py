@@ -1,6 +1,8 @@
 """Every differentiable operation, as a function of tensors. ``autograd_core`` re-exports them and
 ``autograd_core._methods`` attaches them to Tensor as methods and operators."""
 
+import types as _types
+
 from .arith import add, div, floor_divide, mul, neg, pow, remainder, sub
 from .arrange import (
                       argsort,
@@ -237,4 +239,7 @@ concat = concatenate = cat
 swapaxes = swapdims = transpose
 moveaxis = movedim
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+# every op, not the submodules that define them (a star import must not bind ``linalg``, the package's
+# torch.linalg namespace, to the internal ops.linalg)
+__all__ = [name for name, value in list(globals().items())
+           if not name.startswith("_") and not isinstance(value, _types.ModuleType)]

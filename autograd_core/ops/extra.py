@@ -464,16 +464,12 @@ def isreal(input):
     return _no_grad_result(x._backend.xp.ones(x._data.shape, dtype=bool), x._backend)
 
 
-def _floats(input, other, what):
-    return float_pair(input, other, what)
-
-
 def logaddexp2(input, other):
     """y = log2(2^a + 2^b), computed as max(a, b) + log1p(2^-|a - b|) / ln 2 (no overflow)."""
     from .trig import exp2
     from .unary import log1p
 
-    a, b = _floats(input, other, "logaddexp2")
+    a, b = float_pair(input, other, "logaddexp2")
     try:
         return add(maximum(a, b), mul(log1p(exp2(-abs(sub(a, b)))), 1.0 / math.log(2.0)))
     except ValueError:
