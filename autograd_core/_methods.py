@@ -75,7 +75,8 @@ METHODS = {
     # linear algebra
     "matmul": ops.matmul, "mm": ops.mm, "addmm": ops.addmm, "bmm": ops.bmm, "dot": ops.dot, "outer": ops.outer,
     "det": ops.det, "inverse": ops.inverse, "slogdet": ops.slogdet, "logdet": ops.logdet,
-    "matrix_power": ops.matrix_power,
+    "matrix_power": ops.matrix_power, "cholesky": ops.cholesky, "cholesky_solve": ops.cholesky_solve,
+    "pinverse": ops.pinverse, "svd": ops.svd, "qr": ops.qr, "matrix_exp": ops.matrix_exp,
     # reorder, select, round
     "fliplr": ops.fliplr, "flipud": ops.flipud, "roll": ops.roll, "cumsum": ops.cumsum,
     "sort": ops.sort, "argsort": ops.argsort, "topk": ops.topk, "tril": ops.tril, "triu": ops.triu,

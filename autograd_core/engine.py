@@ -160,7 +160,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, targets=None, accumul
                 gxs = fn.backward(gys[0])
             else:
                 for i, g in enumerate(gys):
-                    if g is None:
+                    if g is None and fn.materialize_grads:
                         shape, dtype = fn._out_meta[i]
                         gys[i] = make_tensor(fn.backend.xp.zeros(shape, dtype), fn.backend)
                 gxs = fn.backward(*gys)

@@ -51,12 +51,15 @@ class Function:
     Class attributes a subclass may set:
       ``saves_inputs``   keep the input Tensors as ``self.inputs`` for backward (default False)
       ``differentiable`` False for ops whose outputs never require grad (comparisons, argmax)
+      ``materialize_grads``  False: backward gets None, not zeros, for an output no gradient reached (default
+                         True; for ops whose backward would divide zeros by zero, such as an SVD's vectors)
     """
 
     __slots__ = ("_next", "_nidx", "generation", "backend", "__dict__")
 
     saves_inputs = False
     differentiable = True
+    materialize_grads = True
     n_outputs = 1
     # engine bookkeeping, set on the instance only when used
     _released = False
@@ -187,8 +190,9 @@ class FunctionCtx:
     """The ``ctx`` of a PyTorch-style Function: what forward leaves for backward.
 
     ``save_for_backward(*tensors)`` / ``saved_tensors``; ``needs_input_grad`` (one bool per forward argument);
-    ``mark_non_differentiable(*outputs)``; ``set_materialize_grads`` (gradients of unused outputs always come
-    as zeros here); ``mark_dirty`` (accepted: outputs are new Tensors here). Any other attribute may be set.
+    ``mark_non_differentiable(*outputs)``; ``set_materialize_grads`` (False: the gradient of an output that
+    no gradient reached comes as None, not zeros); ``mark_dirty`` (accepted: outputs are new Tensors here).
+    Any other attribute may be set.
     """
 
     def __init__(self, needs_input_grad):
@@ -313,6 +317,8 @@ def _apply_ctx(cls, args, kwargs):
     node._next, node._nidx, node.generation = nxt, nidx, gen + 1
     node.n_outputs = len(outs)
     node._out_meta = [(o._data.shape, o._data.dtype) for o in outs]
+    if not getattr(ctx, "materialize_grads", True):  # ctx.set_materialize_grads(False): None for unused outputs
+        node.materialize_grads = False
     if STATE.anomaly:
         node._trace = "".join(traceback.format_stack()[:-2])
     non_diff = ctx._non_diff
