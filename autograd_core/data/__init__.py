@@ -4,8 +4,17 @@
 """
 
 from . import transforms
-from .dataloader import DataLoader, default_collate, to_device
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataloader import DataLoader, default_collate, get_worker_info, to_device
+from .dataset import (
+                      ChainDataset,
+                      ConcatDataset,
+                      Dataset,
+                      IterableDataset,
+                      StackDataset,
+                      Subset,
+                      TensorDataset,
+                      random_split,
+)
 from .datasets import CIFAR10, MNIST, DatasetFileError, Digits, FashionMNIST, download_url, read_cifar_bin, read_idx
 from .sampler import (
                       BatchSampler,

@@ -10,6 +10,7 @@ a whole batch at once (``__getitems__``, as TensorDataset does) a batch costs on
 otherwise samples are fetched one by one and stacked by ``collate_fn``.
 """
 
+import collections.abc
 import numbers
 
 import numpy
@@ -18,26 +19,58 @@ from ..factories import tensor as make
 from ..ops.join import stack
 from ..random import default_generator
 from ..tensor import Tensor
+from .dataset import IterableDataset
 
 
 def default_collate(samples):
-    """Stack a list of samples: tensors along a new first dim, numbers into a tensor, and tuples, lists
-    and dicts element by element."""
+    """A list of samples as one batch, as PyTorch's default_collate: tensors stacked along a new first dim,
+    NumPy arrays and scalars as tensors of their dtype, Python floats as a float64 tensor, ints as int64 (bools
+    as bool), strings kept as a list, and mappings, named tuples, tuples and lists field by field."""
+    if not samples:
+        raise ValueError("default_collate: got an empty list of samples")
     first = samples[0]
     if isinstance(first, Tensor):
+        shapes = [tuple(s.shape) for s in samples]
+        if any(shape != shapes[0] for shape in shapes):
+            bad = next(i for i, shape in enumerate(shapes) if shape != shapes[0])
+            raise ValueError(f"default_collate: samples must have equal shapes to be stacked, got {shapes[0]} at "
+                             f"entry 0 and {shapes[bad]} at entry {bad}; pass collate_fn= to batch them otherwise")
         return stack(samples, 0)
     if isinstance(first, numpy.ndarray):
+        if first.dtype.kind in "OUSV":
+            raise TypeError(f"default_collate: cannot batch NumPy arrays of dtype {first.dtype}; pass collate_fn=")
         return make(numpy.stack(samples))
-    if isinstance(first, (bool, numbers.Number, numpy.generic)):
-        return make(samples)
-    if isinstance(first, dict):
-        return {k: default_collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, numpy.generic):
+        return make(numpy.array(samples))
+    if isinstance(first, bool):
+        return make(samples, dtype="bool")
+    if isinstance(first, numbers.Number):
+        ints = all(isinstance(v, numbers.Integral) for v in samples)
+        return make(samples, dtype="int64" if ints else "float64")
+    if isinstance(first, (str, bytes)):
+        return list(samples)
+    if isinstance(first, collections.abc.Mapping):
+        fields = {k: default_collate([s[k] for s in samples]) for k in first}
+        try:
+            return type(first)(fields)
+        except TypeError:  # a mapping type that cannot be built from a dict
+            return fields
     if isinstance(first, (tuple, list)):
         if any(len(s) != len(first) for s in samples):
-            raise ValueError("default_collate: samples have different numbers of fields")
-        return type(first)(default_collate(list(field)) for field in zip(*samples)) if isinstance(first, tuple) \
-            else [default_collate(list(field)) for field in zip(*samples)]
-    raise TypeError(f"default_collate: don't know how to batch a {type(first).__name__}; pass collate_fn=")
+            raise ValueError(f"default_collate: samples have different numbers of fields "
+                             f"({sorted({len(s) for s in samples})})")
+        fields = [default_collate(list(field)) for field in zip(*samples)]
+        if isinstance(first, tuple):
+            return type(first)(*fields) if hasattr(first, "_fields") else tuple(fields)  # (a named tuple by field)
+        return fields
+    raise TypeError(f"default_collate: a batch must contain tensors, NumPy arrays, numbers, strings, dicts or "
+                    f"lists; found {type(first).__name__}; pass collate_fn=")
+
+
+def get_worker_info():
+    """PyTorch's get_worker_info: None, as in PyTorch's main process (batches are made in the calling process
+    here; see DataLoader)."""
+    return None
 
 
 def to_device(batch, device):
@@ -54,7 +87,9 @@ def to_device(batch, device):
 class DataLoader:
     """Iterate over ``dataset`` in mini-batches, with PyTorch's arguments.
 
-    batch_size: samples per batch (None: the samples one by one, unbatched); shuffle: a new random order
+    dataset: a map-style Dataset (``__len__``, ``__getitem__``) or an ``IterableDataset`` (a stream, batched in
+    its own order: no shuffle, sampler or batch_sampler). batch_size: samples per batch (None: the samples one
+    by one, unbatched); shuffle: a new random order
     each epoch, drawn from ``generator`` (default: the global generator seeded by ``manual_seed``);
     sampler: the order of the indices instead (a ``Sampler`` or any iterable of indices, e.g.
     ``WeightedRandomSampler``; not with shuffle); batch_sampler: lists of indices, one per batch (not
@@ -90,6 +125,12 @@ class DataLoader:
             batch_size, drop_last = None, False
         elif batch_size is None and drop_last:
             raise ValueError("DataLoader: batch_size=None (unbatched samples) is mutually exclusive with drop_last")
+        if isinstance(dataset, IterableDataset):
+            for name, value in (("shuffle", shuffle if shuffle not in (None, False) else None), ("sampler", sampler),
+                                ("batch_sampler", batch_sampler)):
+                if value is not None:
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
+                                     f"{name}={value!r} (a stream is read in its own order)")
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
@@ -109,7 +150,7 @@ class DataLoader:
     def __len__(self):
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
-        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)  # (an IterableDataset may raise)
         if self.batch_size is None:
             return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
@@ -143,9 +184,29 @@ class DataLoader:
         for start in range(0, stop, self.batch_size):
             yield order[start:start + self.batch_size]
 
+    def _stream(self):
+        """The batches of an IterableDataset: consecutive samples, batch_size at a time."""
+        collate = self.collate_fn or default_collate
+        if self.batch_size is None:
+            for sample in self.dataset:
+                yield sample if self.collate_fn is None else self.collate_fn(sample)
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield collate(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield collate(batch)
+
     def __iter__(self):
         if self.num_workers > 0 and self.worker_init_fn is not None:
             self.worker_init_fn(0)
+        if isinstance(self.dataset, IterableDataset):
+            for batch in self._stream():
+                yield batch if self.device is None else to_device(batch, self.device)
+            return
         if self.batch_size is None and self.batch_sampler is None:  # unbatched: one sample at a time
             for i in self._order():
                 sample = self.dataset[int(i)]

@@ -1,6 +1,8 @@
-"""Datasets: anything with ``__len__`` and ``__getitem__``; TensorDataset, Subset, ConcatDataset,
-random_split. A dataset may also offer ``__getitems__(indices)`` returning a whole batch at once
-(TensorDataset does: one fancy-index per tensor instead of a Python loop over samples)."""
+"""Datasets: anything with ``__len__`` and ``__getitem__`` (map-style); TensorDataset, Subset, ConcatDataset,
+StackDataset, random_split. A dataset may also offer ``__getitems__(indices)`` returning a whole batch at
+once (TensorDataset does: one fancy-index per tensor instead of a Python loop over samples). An
+IterableDataset is a stream instead: it defines ``__iter__`` (and ``__len__`` only if it knows its length);
+ChainDataset runs several one after the other."""
 
 import bisect
 import math
@@ -100,6 +102,69 @@ class ConcatDataset(Dataset):
         which = bisect.bisect_right(self.cumulative, index)
         start = self.cumulative[which - 1] if which else 0
         return self.datasets[which][index - start]
+
+
+class StackDataset(Dataset):
+    """Samples made of the samples of several datasets (or tensors) at the same index, as PyTorch's:
+    ``StackDataset(a, b)[i] == (a[i], b[i])`` and ``StackDataset(x=a, y=b)[i] == {"x": a[i], "y": b[i]}``.
+    The datasets must have the same length."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: give the datasets as positional arguments (samples are tuples) or as "
+                             "keyword arguments (samples are dicts), not both")
+        if not args and not kwargs:
+            raise ValueError("StackDataset needs at least one dataset")
+        self._keys = list(kwargs) if kwargs else None
+        self.datasets = tuple(kwargs.values()) if kwargs else args
+        lengths = [len(d) for d in self.datasets]
+        if len(set(lengths)) != 1:
+            names = self._keys or [str(i) for i in range(len(lengths))]
+            raise ValueError("StackDataset: the datasets have different lengths: "
+                             + ", ".join(f"{k}: {n}" for k, n in zip(names, lengths)))
+        self._length = lengths[0]
+
+    def __getitem__(self, index):
+        items = [d[index] for d in self.datasets]
+        return dict(zip(self._keys, items)) if self._keys is not None else tuple(items)
+
+    def __len__(self):
+        return self._length
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define ``__iter__`` (and ``__len__`` if the length is known). A
+    DataLoader batches consecutive samples; shuffle, sampler and batch_sampler do not apply. ``a + b`` chains
+    two streams (``ChainDataset``)."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it; it has no __getitem__")
+
+    def __len__(self):
+        raise TypeError(f"object of type {type(self).__name__!r} has no len()")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several IterableDatasets one after the other (each iterated when its turn comes)."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        for i, d in enumerate(self.datasets):
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset: dataset {i} is a {type(d).__name__}, not an IterableDataset")
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
 
 
 def random_split(dataset, lengths, generator=None):
