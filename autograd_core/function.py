@@ -328,3 +328,40 @@ def _apply_ctx(cls, args, kwargs):
                 for i, o in enumerate(outs))
     ctx._node, ctx._outputs = node, outs
     return new if isinstance(out, tuple) else new[0]
+
+
+class _DelayedError(Function):
+    """The output of a once-differentiable backward, when the graph of that backward is being recorded: the
+    values pass through; differentiating through them raises."""
+
+    def forward(self, value, *grad_outputs):
+        return value
+
+    def backward(self, g):
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
+
+
+def once_differentiable(backward):
+    """PyTorch's ``@once_differentiable`` for the ``backward(ctx, *grads)`` of a PyTorch-style Function: the
+    backward runs with grad mode off (its own operations are not recorded), and under ``create_graph=True``
+    its results are marked so that differentiating through them again raises, rather than silently giving
+    a wrong (zero) second derivative."""
+    import functools
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        previous = STATE.grad_enabled
+        STATE.grad_enabled = False
+        try:
+            out = backward(ctx, *grads)
+        finally:
+            STATE.grad_enabled = previous
+        needing = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
+        if not previous or not needing:
+            return out
+        single = not isinstance(out, tuple)
+        marked = tuple(_DelayedError.apply(o, *needing) if isinstance(o, Tensor) and o.dtype.kind == "f" else o
+                       for o in ((out,) if single else out))
+        return marked[0] if single else marked
+
+    return wrapper

@@ -210,3 +210,58 @@ def test_ctx_function_matches_torch():
     MyExp.apply(ours).pow(2).sum().backward()
     TorchExp.apply(theirs).pow(2).sum().backward()
     numpy.testing.assert_allclose(host(ours.grad), theirs.grad.numpy(), rtol=1e-15)
+
+
+# --- once_differentiable ------------------------------------------------------------------------------
+from autograd_core.autograd.function import once_differentiable  # noqa: E402  (PyTorch's import path)
+
+
+class OnceSquare(ag.autograd.Function):
+    calls = []
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        OnceSquare.calls.append(ag.is_grad_enabled())
+        return g * 2 * x
+
+
+def test_once_differentiable_first_order_and_grad_mode_off_inside():
+    x = ag.tensor([1.5, -2.0], dtype=ag.float64, requires_grad=True)
+    OnceSquare.calls.clear()
+    OnceSquare.apply(x).sum().backward()
+    assert host(x.grad).tolist() == [3.0, -4.0]
+    g, = ag.autograd.grad(OnceSquare.apply(x).sum(), x, create_graph=True)
+    assert OnceSquare.calls == [False, False]  # its own operations are not recorded, even under create_graph
+    assert host(g).tolist() == [3.0, -4.0] and not g.requires_grad
+    assert ag.autograd.once_differentiable is once_differentiable
+
+
+def test_once_differentiable_raises_when_differentiated_again_as_torch():
+    x = ag.tensor([1.5, -2.0], dtype=ag.float64, requires_grad=True)
+    g, = ag.autograd.grad((OnceSquare.apply(x) * x).sum(), x, create_graph=True)  # the upstream grad needs x
+    assert host(g).tolist() == [6.75, 12.0] and g.requires_grad
+    with pytest.raises(RuntimeError, match="differentiate twice a function that was marked with @once_differentiable"):
+        g.sum().backward()
+    torch = torch_or_skip()
+
+    class TorchOnce(torch.autograd.Function):
+        forward = OnceSquare.forward
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 2 * x
+
+    tx = torch.tensor([1.5, -2.0], dtype=torch.float64, requires_grad=True)
+    tg, = torch.autograd.grad((TorchOnce.apply(tx) * tx).sum(), tx, create_graph=True)
+    numpy.testing.assert_array_equal(host(g), tg.detach().numpy())
+    with pytest.raises(RuntimeError, match="differentiate twice"):
+        tg.sum().backward()
