@@ -1,6 +1,6 @@
 """``autograd_core.linalg``: PyTorch's ``torch.linalg`` names for the dense linear algebra of
-ops/linalg_dense.py (det, inverse, solve, ...), ops/linalg_decomp.py (the decompositions) and
-ops/linalg_matrix.py (matrix_exp, lstsq, multi_dot, ...).
+ops/linalg_dense.py (det, inverse, solve, ...), ops/linalg_decomp.py (the decompositions), ops/linalg_lu.py
+(LU) and ops/linalg_matrix.py (matrix_exp, lstsq, multi_dot, ...).
 
     import autograd_core as ag
     ag.linalg.det(A), ag.linalg.inv(A), ag.linalg.slogdet(A), ag.linalg.solve(A, B),
@@ -8,7 +8,8 @@ ops/linalg_matrix.py (matrix_exp, lstsq, multi_dot, ...).
     ag.linalg.cholesky(A), ag.linalg.solve_triangular(L, B, upper=False), ag.linalg.qr(A),
     ag.linalg.eigh(A), ag.linalg.eigvalsh(A), ag.linalg.svd(A), ag.linalg.svdvals(A),
     ag.linalg.pinv(A), ag.linalg.matrix_rank(A), ag.linalg.cond(A), ag.linalg.lstsq(A, B),
-    ag.linalg.matrix_exp(A), ag.linalg.multi_dot([A, B, C]), ag.linalg.cholesky_ex(A), ...
+    ag.linalg.matrix_exp(A), ag.linalg.multi_dot([A, B, C]), ag.linalg.cholesky_ex(A), ag.linalg.lu(A),
+    ag.linalg.lu_factor(A), ag.linalg.lu_solve(LU, pivots, B), ag.linalg.solve_ex(A, B), ...
 
 (The products ``matmul``, ``einsum`` ... live in the internal module ``autograd_core.ops.linalg``.)
 """
@@ -31,6 +32,19 @@ from .ops.linalg_decomp import (
 )
 from .ops.linalg_dense import LinAlgError, SlogdetResult, det, matrix_power, slogdet, solve
 from .ops.linalg_dense import inverse as inv
+from .ops.linalg_lu import (
+    InvExResult,
+    LUFactorExResult,
+    LUFactorResult,
+    LUResult,
+    SolveExResult,
+    inv_ex,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+    solve_ex,
+)
 from .ops.linalg_matrix import (
     CholeskyExResult,
     LstsqResult,
@@ -48,11 +62,12 @@ from .ops.reduce import norm as _norm
 from .ops.reduce import sum as _sum
 from .ops.unary import abs as _abs
 
-__all__ = ["CholeskyExResult", "EighResult", "LinAlgError", "LstsqResult", "QRResult", "SVDResult", "SlogdetResult",
-           "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matmul",
-           "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
-           "solve", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot",
-           "vector_norm"]
+__all__ = ["CholeskyExResult", "EighResult", "InvExResult", "LUFactorExResult", "LUFactorResult", "LUResult",
+           "LinAlgError", "LstsqResult", "QRResult", "SVDResult", "SlogdetResult", "SolveExResult", "cholesky",
+           "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq", "lu",
+           "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power",
+           "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd",
+           "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]
 
 _SPECTRAL = (2, -2, "nuc")
 

@@ -238,9 +238,27 @@ def test_matrix_power_n_must_be_an_int():
         ag.matrix_power(ag.eye(2), 1.5)
 
 
-def test_solve_left_false_not_supported():
-    with pytest.raises(NotImplementedError, match="left=False"):
-        ag.linalg.solve(ag.eye(2), ag.ones(2, 2), left=False)
+@pytest.mark.parametrize("sa, sb", [((3, 3), (2, 3)), ((2, 3, 3), (2, 4, 3)), ((2, 1, 3, 3), (4, 2, 3))])
+def test_solve_left_false_matches_torch(sa, sb, device):
+    torch = torch_or_skip()
+    compare_with_torch(lambda a, b: ag.linalg.solve(a, b, left=False),
+                       lambda a, b: torch.linalg.solve(a, b, left=False), well_conditioned(sa), rand_array(sb, seed=5),
+                       device=device)
+
+
+@pytest.mark.parametrize("sa, sb", [((3, 3), (2, 3)), ((3, 3), (3,)), ((2, 3, 3), (2, 3))])
+def test_solve_left_false_values_and_grads(sa, sb, device):
+    """X A = B, and for vectors x A = b (which PyTorch refuses): x = b inv(A)."""
+    a, b = well_conditioned(sa) / sa[-1], rand_array(sb, seed=5)
+    x = ag.linalg.solve(ag.tensor(a, device=device), ag.tensor(b, device=device), left=False)
+    want = numpy.einsum("...i,...ij->...j", b, numpy.linalg.inv(a)) if len(sb) < len(sa) else b @ numpy.linalg.inv(a)
+    numpy.testing.assert_allclose(host(x), want, rtol=1e-12)
+    check_grads(lambda p, q: ag.linalg.solve(p, q, left=False), a, b, device=device)
+
+
+def test_solve_left_false_shape_error():
+    with pytest.raises(ValueError, match=r"3 columns.*\(3, 2\)"):
+        ag.linalg.solve(ag.eye(3), ag.ones(3, 2), left=False)
 
 
 # --- the strict stand-in for a GPU ------------------------------------------------------------------

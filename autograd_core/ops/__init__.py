@@ -107,6 +107,7 @@ from .linalg_decomp import legacy_cholesky as cholesky
 from .linalg_decomp import legacy_qr as qr
 from .linalg_decomp import legacy_svd as svd
 from .linalg_dense import det, inverse, logdet, matrix_power, slogdet
+from .linalg_lu import lu_unpack
 from .linalg_matrix import matrix_exp
 from .misc import cross, deg2rad, dist, erfc, is_nonzero, is_tensor, numel, rad2deg, sinc
 from .more import (

@@ -7,7 +7,7 @@ gradients of every order. ^T is the transpose of the last two dims, ``inv`` the 
     det:        y = det(A)               dL/dA = g y inv(A)^T
     inverse:    Y = inv(A)               dL/dA = -Y^T g Y^T
     slogdet:    (s, l) = (sign, log|det A|)    dL/dA = g_l inv(A)^T   (s has no gradient)
-    solve:      X = inv(A) B             G_B = solve(A^T, G),  G_A = -G_B X^T
+    solve:      X = inv(A) B             G_B = solve(A^T, G),  G_A = -G_B X^T   (left=False: X A = B as A^T X^T = B^T)
 
 Leading dims are batch dims (solve broadcasts them between A and B). Singular matrices: ``inverse``
 and ``solve`` raise ``LinAlgError`` (a RuntimeError, as torch's) where the backend reports one (NumPy
@@ -194,9 +194,8 @@ def logdet(A):
 
 def solve(A, B, *, left=True):
     """X with A X = B, as torch.linalg.solve: A (..., n, n); B (..., n, k), or a batch of vectors (..., n) when
-    B is 1-D or B.shape == A.shape[:-1]; batch dims broadcast. A singular A raises ``LinAlgError``."""
-    if not left:
-        raise NotImplementedError("solve: left=False (X A = B) is not supported; solve A^T X^T = B^T instead")
+    B is 1-D or B.shape == A.shape[:-1]; batch dims broadcast. With ``left=False``, X A = B (B (..., k, n), or
+    vectors x A = b), solved as A^T X^T = B^T. A singular A raises ``LinAlgError``."""
     A = _square(A, "solve")
     B = as_tensor(B, A)
     if B._data.dtype.name not in _FLOATS:
@@ -207,11 +206,17 @@ def solve(A, B, *, left=True):
     if len(sb) == 0:
         raise ValueError(f"solve: B must have at least 1 dimension, got shape {sb} (A has shape {sa})")
     vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
-    rows = sb[-1] if vector else sb[-2]
+    rows = sb[-1] if vector or not left else sb[-2]
     if rows != n:
-        kind = "(..., n) vector" if vector else "(..., n, k) matrix"
-        raise ValueError(f"solve: A of shape {sa} needs B with n = {n} rows, got B of shape {sb} (read as a {kind} "
-                         f"with n = {rows})")
+        kind = "(..., n) vector" if vector else ("(..., n, k) matrix" if left else "(..., k, n) matrix (left=False)")
+        raise ValueError(f"solve: A of shape {sa} needs B with n = {n} {'rows' if left or vector else 'columns'}, got "
+                         f"B of shape {sb} (read as a {kind} with n = {rows})")
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        At = mT(A)
+        if vector:
+            x = Solve.apply(At, unsqueeze(B, -1))
+            return reshape(x, tuple(x._data.shape[:-1]))
+        return mT(Solve.apply(At, mT(B)))
     if vector:
         x = Solve.apply(A, unsqueeze(B, -1))
         return reshape(x, tuple(x._data.shape[:-1]))
