@@ -62,6 +62,22 @@ from .loss_extra import (
     TripletMarginLoss,
 )
 from .module import Module
+from .more_layers import (
+    AlphaDropout,
+    Bilinear,
+    ChannelShuffle,
+    Dropout1d,
+    FeatureAlphaDropout,
+    Hardshrink,
+    LocalResponseNorm,
+    LPPool1d,
+    LPPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    RReLU,
+    Softmax2d,
+    Softshrink,
+)
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm
 from .padding import (
     CircularPad1d,

@@ -27,11 +27,25 @@ from .activation import (
     tanhshrink,
     threshold,
 )
+from .aliases import (
+    celu_,
+    elu_,
+    hardtanh_,
+    leaky_relu_,
+    relu_,
+    rrelu_,
+    selu_,
+    threshold_,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from .attention import scaled_dot_product_attention
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
 from .distance import cdist, cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout, dropout2d
 from .embedding import embedding, one_hot
+from .grid_sample import affine_grid, grid_sample
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
@@ -52,6 +66,21 @@ from .loss_extra import (
     triplet_margin_loss,
 )
 from .loss_regression import huber_loss, kl_div, l1_loss, mse_loss, smooth_l1_loss
+from .more_layers import (
+    alpha_dropout,
+    bilinear,
+    channel_shuffle,
+    dropout1d,
+    feature_alpha_dropout,
+    gumbel_softmax,
+    hardshrink,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    pdist,
+    rrelu,
+    softshrink,
+)
 from .normalization import batch_norm
 from .pooling import (
     adaptive_avg_pool1d,
@@ -64,6 +93,7 @@ from .pooling import (
     max_pool2d,
 )
 from .sample_norm import group_norm, instance_norm, layer_norm, rms_norm
+from .unpool import max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d, max_unpool2d
 from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle
 
 
