@@ -1,6 +1,6 @@
 """``autograd_core.linalg``: PyTorch's ``torch.linalg`` names for the dense linear algebra of
-ops/linalg_dense.py (det, inverse, solve, ...), ops/linalg_decomp.py (the decompositions), ops/linalg_lu.py
-(LU) and ops/linalg_matrix.py (matrix_exp, lstsq, multi_dot, ...).
+ops/linalg_dense.py (det, inverse, solve, ...), ops/linalg_decomp.py (the decompositions), ops/linalg_pinv.py
+(pinv, matrix_rank), ops/linalg_lu.py (LU) and ops/linalg_matrix.py (matrix_exp, lstsq, multi_dot, ...).
 
     import autograd_core as ag
     ag.linalg.det(A), ag.linalg.inv(A), ag.linalg.slogdet(A), ag.linalg.solve(A, B),
@@ -23,8 +23,6 @@ from .ops.linalg_decomp import (
     cholesky,
     eigh,
     eigvalsh,
-    matrix_rank,
-    pinv,
     qr,
     solve_triangular,
     svd,
@@ -56,6 +54,7 @@ from .ops.linalg_matrix import (
     tensorsolve,
     vander,
 )
+from .ops.linalg_pinv import matrix_rank, pinv
 from .ops.misc import cross as _cross
 from .ops.reduce import amax, amin
 from .ops.reduce import norm as _norm

@@ -102,13 +102,14 @@ from .extra import (
 from .index import gather, getitem, index_select, masked_fill, scatter, scatter_add
 from .join import cat, chunk, pad, repeat, split, stack, unbind
 from .linalg import addmm, bmm, dot, einsum, matmul, mm, outer
-from .linalg_decomp import cholesky_solve, pinverse
-from .linalg_decomp import legacy_cholesky as cholesky
-from .linalg_decomp import legacy_qr as qr
-from .linalg_decomp import legacy_svd as svd
+from .linalg_decomp import cholesky_solve
 from .linalg_dense import det, inverse, logdet, matrix_power, slogdet
 from .linalg_lu import lu_unpack
 from .linalg_matrix import matrix_exp
+from .linalg_pinv import legacy_cholesky as cholesky
+from .linalg_pinv import legacy_qr as qr
+from .linalg_pinv import legacy_svd as svd
+from .linalg_pinv import pinverse
 from .misc import cross, deg2rad, dist, erfc, is_nonzero, is_tensor, numel, rad2deg, sinc
 from .more import (
                       addcdiv,

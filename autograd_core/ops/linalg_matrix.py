@@ -21,8 +21,9 @@ from ..tensor import make_tensor
 from ._util import as_tensor, promote
 from .join import cat, stack
 from .linalg import matmul
-from .linalg_decomp import _matrix, cholesky, matrix_rank, pinv, svdvals
+from .linalg_decomp import _matrix, cholesky, svdvals
 from .linalg_dense import LinAlgError, inverse, solve
+from .linalg_pinv import matrix_rank, pinv
 from .shape import movedim, mT, reshape, unsqueeze
 
 LstsqResult = collections.namedtuple("LstsqResult", ["solution", "residuals", "rank", "singular_values"])
