@@ -1,0 +1,444 @@
+"""``autograd_core.func``, as ``torch.func``: function transforms built on the reverse-mode engine.
+
+    grad(f)(x)                  df/dx of a scalar f (argnums picks the arguments; has_aux passes extra outputs)
+    grad_and_value(f)(x)        (df/dx, f(x))
+    vjp(f, x)                   (f(x), vjp_fn) with vjp_fn(v) = v^T J
+    jvp(f, (x,), (t,))          (f(x), J t)                 (by the double-vjp trick: two backward passes)
+    jacrev(f)(x), jacfwd(f)(x)  J, shape f(x).shape + x.shape (one backward pass per output entry; jacfwd
+                                computes the same matrix the same way: there is no forward mode here)
+    hessian(f)(x)               jacfwd(jacrev(f))(x)
+    vmap(f)(xs)                 f applied to every slice of xs along in_dims, results stacked along out_dims
+
+Arguments and results may be nested tuples, lists and dicts of Tensors (pytrees). Transforms compose:
+grad(grad(f)), vmap(grad(f)) (per-sample gradients), jacrev(jacrev(f)). Inside a transform, or when an
+argument already requires grad, gradients are computed with create_graph, so an enclosing transform (or a
+later backward) can differentiate them again.
+
+``vmap`` runs f once per slice (a Python loop), so it has f's semantics exactly, without batching f's
+operations into one: it is as fast as that loop. ``randomness``: 'error' (the default) raises if f draws from
+the global generators, 'different' lets every slice draw its own numbers, 'same' gives every slice the same.
+``functional_call`` is ``nn.utils.stateless.functional_call``.
+"""
+
+import contextlib
+import numbers
+
+from . import random as _random
+from .engine import grad as _autograd_grad
+from .grad_mode import enable_grad
+from .tensor import Tensor
+
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]
+
+_depth = {"n": 0}
+
+
+@contextlib.contextmanager
+def _level():
+    _depth["n"] += 1
+    try:
+        yield
+    finally:
+        _depth["n"] -= 1
+
+
+# --- pytrees ----------------------------------------------------------------------------------------------
+def _flatten(tree):
+    """(leaves, spec): the Tensors (and other values) of nested tuples, lists and dicts, in order."""
+    if isinstance(tree, (tuple, list)):
+        leaves, specs = [], []
+        for item in tree:
+            sub, spec = _flatten(item)
+            leaves.extend(sub)
+            specs.append(spec)
+        return leaves, (type(tree), specs)
+    if isinstance(tree, dict):
+        leaves, specs = [], []
+        for key in tree:
+            sub, spec = _flatten(tree[key])
+            leaves.extend(sub)
+            specs.append(spec)
+        return leaves, (dict, list(tree), specs)
+    return [tree], None
+
+
+def _unflatten(spec, leaves):
+    it = iter(leaves)
+
+    def build(s):
+        if s is None:
+            return next(it)
+        if s[0] is dict:
+            return {k: build(sub) for k, sub in zip(s[1], s[2])}
+        items = [build(sub) for sub in s[1]]
+        return s[0](*items) if hasattr(s[0], "_fields") else s[0](items)
+
+    return build(spec)
+
+
+def _argnums(argnums, n_args, what):
+    single = isinstance(argnums, numbers.Integral) and not isinstance(argnums, bool)
+    nums = (argnums,) if single else argnums
+    if not isinstance(nums, tuple) or not nums or not all(
+            isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in nums):
+        raise TypeError(f"{what}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+    out = []
+    for i in nums:
+        if not -n_args <= i < n_args:
+            raise ValueError(f"{what}: argnums {i} is out of range for a function called with {n_args} positional "
+                             f"argument(s)")
+        out.append(int(i) % n_args)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{what}: argnums {argnums!r} names an argument twice")
+    return single, tuple(out)
+
+
+def _diff_leaves(tree, what, index):
+    """The Tensor leaves of argument ``index`` prepared for differentiation, and whether any was already tracked."""
+    leaves, spec = _flatten(tree)
+    prepared, tracked = [], False
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise TypeError(f"{what}: argument {index} must be a Tensor or a nested tuple/list/dict of Tensors to be "
+                            f"differentiated, found a {type(leaf).__name__}")
+        if leaf.dtype.kind != "f":
+            raise TypeError(f"{what}: only floating-point tensors can be differentiated, argument {index} has dtype "
+                            f"{leaf.dtype.name}")
+        if leaf.requires_grad:
+            tracked = True
+            prepared.append(leaf)
+        else:
+            prepared.append(leaf.detach().requires_grad_(True))
+    return prepared, spec, tracked
+
+
+def _zeros_for_none(grads, inputs):
+    from .factories import zeros_like
+
+    return [zeros_like(x) if g is None else g for g, x in zip(grads, inputs)]
+
+
+# --- grad --------------------------------------------------------------------------------------------------
+def grad_and_value(func, argnums=0, has_aux=False):
+    """A function returning (gradient, value) of the scalar ``func`` (see ``grad``)."""
+
+    def wrapper(*args, **kwargs):
+        what = "grad_and_value(f)(*args)"
+        single, nums = _argnums(argnums, len(args), what)
+        outer = _depth["n"] > 0
+        with enable_grad(), _level():
+            new_args, groups, tracked = list(args), [], False
+            for i in nums:
+                prepared, spec, was = _diff_leaves(args[i], what, i)
+                tracked = tracked or was
+                groups.append((prepared, spec))
+                new_args[i] = _unflatten(spec, prepared)
+            out = func(*new_args, **kwargs)
+            aux = None
+            if has_aux:
+                if not (isinstance(out, tuple) and len(out) == 2):
+                    raise RuntimeError(f"{what}: with has_aux=True, f must return a (output, aux) tuple, got "
+                                       f"{type(out).__name__}")
+                out, aux = out
+            if not isinstance(out, Tensor):
+                raise RuntimeError(f"{what}: expected f(*args) to return a Tensor, got {type(out).__name__}")
+            if out.ndim != 0:
+                raise RuntimeError(f"{what}: expected f(*args) to return a scalar Tensor, got a tensor of shape "
+                                   f"{tuple(out.shape)}; use vjp or jacrev for a non-scalar output")
+            create = outer or tracked
+            inputs = [x for prepared, _ in groups for x in prepared]
+            if out.requires_grad:
+                got = _autograd_grad(out, inputs, create_graph=create, retain_graph=create, allow_unused=True)
+            else:
+                got = (None,) * len(inputs)
+            got = _zeros_for_none(got, inputs)
+        trees, k = [], 0
+        for prepared, spec in groups:
+            trees.append(_unflatten(spec, got[k:k + len(prepared)]))
+            k += len(prepared)
+        g = trees[0] if single else tuple(trees)
+        value = out if create else out.detach()
+        if has_aux and not create:
+            aux = _map_tensors(aux, lambda t: t.detach())
+        return (g, (value, aux)) if has_aux else (g, value)
+
+    return wrapper
+
+
+def grad(func, argnums=0, has_aux=False):
+    """A function returning the gradient of the scalar ``func`` with respect to its argument(s) ``argnums`` (an
+    int, or a tuple of ints giving a tuple of gradients), as torch.func.grad; with ``has_aux``, func returns
+    (output, aux) and the result is (gradient, aux)."""
+    inner = grad_and_value(func, argnums, has_aux)
+
+    def wrapper(*args, **kwargs):
+        g, value = inner(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return wrapper
+
+
+# --- vjp, jvp -----------------------------------------------------------------------------------------------
+def vjp(func, *primals, has_aux=False):
+    """(func(*primals), vjp_fn) as torch.func.vjp: vjp_fn(cotangents) returns v^T J, one gradient per primal
+    (cotangents shaped as the output); with ``has_aux``, (output, vjp_fn, aux)."""
+    what = "vjp(f, *primals)"
+    outer = _depth["n"] > 0
+    with enable_grad(), _level():
+        groups, new, tracked = [], [], False
+        for i, p in enumerate(primals):
+            prepared, spec, was = _diff_leaves(p, what, i)
+            tracked = tracked or was
+            groups.append((prepared, spec))
+            new.append(_unflatten(spec, prepared))
+        out = func(*new)
+        aux = None
+        if has_aux:
+            out, aux = out
+    outs, out_spec = _flatten(out)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise RuntimeError(f"{what}: f must return Tensors (or nested tuples/lists/dicts of them), got a "
+                               f"{type(o).__name__}")
+    create = outer or tracked
+    inputs = [x for prepared, _ in groups for x in prepared]
+
+    def vjp_fn(cotangents):
+        cots, _ = _flatten(cotangents)
+        if len(cots) != len(outs):
+            raise RuntimeError(f"vjp_fn: expected {len(outs)} cotangent(s), one per output, got {len(cots)}")
+        for o, c in zip(outs, cots):
+            if tuple(o.shape) != tuple(c.shape):
+                raise RuntimeError(f"vjp_fn: a cotangent has shape {tuple(c.shape)}, but its output has shape "
+                                   f"{tuple(o.shape)}")
+        live = [(o, c) for o, c in zip(outs, cots) if o.requires_grad]
+        with enable_grad():
+            got = _autograd_grad([o for o, _ in live], inputs, [c for _, c in live], retain_graph=True,
+                                 create_graph=create or _depth["n"] > 0, allow_unused=True) if live \
+                else (None,) * len(inputs)
+        got = _zeros_for_none(got, inputs)
+        result, k = [], 0
+        for prepared, spec in groups:
+            result.append(_unflatten(spec, got[k:k + len(prepared)]))
+            k += len(prepared)
+        return tuple(result)
+
+    value = out if create else _unflatten(out_spec, [o.detach() for o in outs])
+    if has_aux and not create:
+        aux = _map_tensors(aux, lambda t: t.detach())
+    return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """(func(*primals), J t) as torch.func.jvp: ``primals`` and ``tangents`` are tuples of the same structure.
+    Computed as the gradient, in a dummy cotangent u, of u^T J t (two backward passes)."""
+    what = "jvp(f, primals, tangents)"
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+        raise TypeError(f"{what}: primals and tangents must be tuples, got {type(primals).__name__} and "
+                        f"{type(tangents).__name__}")
+    p_leaves, _ = _flatten(primals)
+    t_leaves, _ = _flatten(tangents)
+    if len(p_leaves) != len(t_leaves) or any(tuple(p.shape) != tuple(t.shape) for p, t in zip(p_leaves, t_leaves)):
+        raise RuntimeError(f"{what}: tangents must have the structure and shapes of the primals, got shapes "
+                           f"{[tuple(t.shape) for t in t_leaves]} for {[tuple(p.shape) for p in p_leaves]}")
+    from .factories import zeros_like
+
+    with enable_grad(), _level():
+        res = vjp(func, *primals, has_aux=has_aux)
+        out, vjp_fn = res[0], res[1]
+        outs, out_spec = _flatten(out)
+        dummies = [zeros_like(o).requires_grad_(True) for o in outs]
+        g = vjp_fn(_unflatten(out_spec, dummies))
+        g_leaves, _ = _flatten(g)
+        pairs = [(gl, t) for gl, t in zip(g_leaves, t_leaves) if gl.requires_grad]
+        if pairs:
+            got = _autograd_grad([gl for gl, _ in pairs], dummies, [t for _, t in pairs],
+                                 create_graph=_depth["n"] > 1, allow_unused=True)
+        else:
+            got = (None,) * len(dummies)
+        got = _zeros_for_none(got, dummies)
+    tangent_out = _unflatten(out_spec, got)
+    value = _unflatten(out_spec, [o.detach() for o in outs]) if _depth["n"] == 0 else out
+    return (value, tangent_out, res[2]) if has_aux else (value, tangent_out)
+
+
+# --- jacobians ------------------------------------------------------------------------------------------------
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _name="jacrev"):
+    """A function returning the Jacobian of ``func`` with respect to argument(s) ``argnums``, as torch.func.jacrev:
+    for an output y and an argument x, a tensor of shape y.shape + x.shape (nested as the outputs, then as
+    ``argnums``); one backward pass per entry of the output."""
+
+    def wrapper(*args, **kwargs):
+        what = f"{_name}(f)(*args)"
+        single, nums = _argnums(argnums, len(args), what)
+        outer = _depth["n"] > 0
+        with enable_grad(), _level():
+            new_args, groups, tracked = list(args), [], False
+            for i in nums:
+                prepared, spec, was = _diff_leaves(args[i], what, i)
+                tracked = tracked or was
+                groups.append((prepared, spec))
+                new_args[i] = _unflatten(spec, prepared)
+            out = func(*new_args, **kwargs)
+            aux = None
+            if has_aux:
+                out, aux = out
+            outs, out_spec = _flatten(out)
+            inputs = [x for prepared, _ in groups for x in prepared]
+            create = outer or tracked
+            blocks = []  # per output: per input, the Jacobian block
+            for o in outs:
+                if not isinstance(o, Tensor):
+                    raise RuntimeError(f"{what}: f must return Tensors (or nested tuples/lists/dicts of them), got a "
+                                       f"{type(o).__name__}")
+                flat = o.reshape(-1)
+                rows = []
+                for k in range(flat.shape[0]):
+                    if flat.requires_grad:
+                        got = _autograd_grad(flat[k], inputs, retain_graph=True, create_graph=create,
+                                             allow_unused=True)
+                    else:
+                        got = (None,) * len(inputs)
+                    rows.append(_zeros_for_none(got, inputs))
+                per_input = []
+                for j, x in enumerate(inputs):
+                    from .ops.join import stack
+
+                    if rows:
+                        block = stack([r[j] for r in rows], 0)
+                    else:
+                        from .factories import zeros
+
+                        block = zeros((0,) + tuple(x.shape), dtype=x.dtype, device=x.device)
+                    per_input.append(block.reshape(tuple(o.shape) + tuple(x.shape)))
+                blocks.append(per_input)
+        results = []
+        for per_input in blocks:
+            trees, k = [], 0
+            for prepared, spec in groups:
+                trees.append(_unflatten(spec, per_input[k:k + len(prepared)]))
+                k += len(prepared)
+            results.append(trees[0] if single else tuple(trees))
+        jac = _unflatten(out_spec, results)
+        if not (outer or tracked):
+            jac = _map_tensors(jac, lambda t: t.detach())
+            aux = _map_tensors(aux, lambda t: t.detach()) if has_aux else aux
+        return (jac, aux) if has_aux else jac
+
+    return wrapper
+
+
+def _map_tensors(tree, fn):
+    leaves, spec = _flatten(tree)
+    return _unflatten(spec, [fn(x) if isinstance(x, Tensor) else x for x in leaves])
+
+
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """torch.func.jacfwd's result: the same Jacobian as ``jacrev`` (computed in reverse mode: this engine has
+    no forward mode)."""
+    return jacrev(func, argnums, has_aux=has_aux, _name="jacfwd")
+
+
+def hessian(func, argnums=0):
+    """The Hessian of a scalar ``func`` with respect to argument(s) ``argnums``: jacfwd(jacrev(func)), shape
+    x.shape + x.shape."""
+    return jacfwd(jacrev(func, argnums), argnums)
+
+
+# --- vmap -----------------------------------------------------------------------------------------------------
+def _dims_for(in_dims, args, what):
+    """One in-dim (int or None) per leaf of the flattened args."""
+    if isinstance(in_dims, numbers.Integral) or in_dims is None:
+        per_arg = [in_dims] * len(args)
+    elif isinstance(in_dims, tuple):
+        if len(in_dims) != len(args):
+            raise ValueError(f"{what}: in_dims is a tuple of {len(in_dims)} entries, but the function was called "
+                             f"with {len(args)} positional argument(s)")
+        per_arg = list(in_dims)
+    else:
+        raise TypeError(f"{what}: in_dims must be an int, None or a tuple, got {in_dims!r}")
+    dims = []
+    for a, d in zip(args, per_arg):
+        leaves, _ = _flatten(a)
+        if isinstance(d, (tuple, list, dict)):
+            sub, _ = _flatten(d)
+            if len(sub) != len(leaves):
+                raise ValueError(f"{what}: an in_dims entry {d!r} does not match its argument's structure")
+            dims.extend(sub)
+        else:
+            dims.extend([d] * len(leaves))
+    return dims
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """A function mapping ``func`` over a dim of its inputs, as torch.func.vmap (see the module docstring: a
+    loop over the slices, the results stacked along ``out_dims``)."""
+    if randomness not in ("error", "different", "same"):
+        raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got {randomness!r}")
+
+    def wrapper(*args, **kwargs):
+        what = "vmap(f)(*args)"
+        dims = _dims_for(in_dims, args, what)
+        leaves, spec = _flatten(list(args))
+        size = None
+        for leaf, d in zip(leaves, dims):
+            if d is None:
+                continue
+            if not isinstance(leaf, Tensor):
+                raise ValueError(f"{what}: in_dims is {d} for a {type(leaf).__name__}; only Tensors can be mapped "
+                                 f"(use None for it)")
+            if not -leaf.ndim <= d < leaf.ndim:
+                raise ValueError(f"{what}: in_dim {d} is out of range for a tensor of shape {tuple(leaf.shape)}")
+            n = leaf.shape[d]
+            if size is not None and n != size:
+                raise ValueError(f"{what}: expected all mapped tensors to have the same size in the mapped dim, got "
+                                 f"sizes {size} and {n}")
+            size = n
+        if size is None:
+            raise ValueError(f"{what}: at least one argument must be a Tensor mapped over a dim (in_dims {in_dims!r})")
+        states = _random.get_all_rng_states() if randomness in ("error", "same") else None
+        results = []  # (vmap differentiates nothing: the transforms inside keep their own create_graph choice)
+        for b in range(size):
+            if randomness == "same":
+                _random.set_all_rng_states(states)
+            sliced = [leaf.select(d, b) if d is not None else leaf for leaf, d in zip(leaves, dims)]
+            results.append(func(*_unflatten(spec, sliced), **kwargs))
+            if randomness == "error" and b == 0 and _changed(states):
+                _random.set_all_rng_states(states)
+                raise RuntimeError("vmap: called a random operation while in randomness='error' mode; pass "
+                                   "randomness='same' or 'different' to vmap, or draw the random numbers outside it")
+        return _stack_results(results, out_dims, what)
+
+    return wrapper
+
+
+def _changed(states):
+    now = _random.get_all_rng_states()
+    return any(k not in now or not bool((now[k] == v).all()) for k, v in states.items())
+
+
+def _stack_results(results, out_dims, what):
+    from .ops.join import stack
+
+    first_leaves, spec = _flatten(results[0])
+    all_leaves = [_flatten(r)[0] for r in results]
+    if isinstance(out_dims, (tuple, list)):
+        od, _ = _flatten(out_dims)
+        if len(od) != len(first_leaves):
+            raise ValueError(f"{what}: out_dims {out_dims!r} does not match the {len(first_leaves)} output(s)")
+    else:
+        od = [out_dims] * len(first_leaves)
+    stacked = []
+    for j, d in enumerate(od):
+        column = [leaves[j] for leaves in all_leaves]
+        if not isinstance(column[0], Tensor):
+            raise ValueError(f"{what}: f must return Tensors (or nested tuples/lists/dicts of them), got a "
+                             f"{type(column[0]).__name__}")
+        if d is None:
+            stacked.append(column[0])
+            continue
+        ndim = column[0].ndim + 1
+        if not -ndim <= d < ndim:
+            raise ValueError(f"{what}: out_dim {d} is out of range for an output of {ndim - 1} dim(s)")
+        stacked.append(stack(column, d))
+    return _unflatten(spec, stacked)
