@@ -18,8 +18,9 @@ An optimizer takes an iterable of Tensors (``model.parameters()``) or of param-g
 builds on autograd_core only (it does not import nn). Read ``optimizer`` (the base class) first.
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
@@ -37,6 +38,7 @@ from .lr_scheduler import (
                            LambdaLR,
                            LinearLR,
                            LRScheduler,
+                           MultiplicativeLR,
                            MultiStepLR,
                            OneCycleLR,
                            PolynomialLR,
@@ -52,10 +54,9 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
-    "Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam",
-    "Adamax", "RAdam", "Rprop", "ASGD", "LBFGS",
-    "lr_scheduler", "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-    "LinearLR", "ReduceLROnPlateau", "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR",
-    "OneCycleLR", "SequentialLR", "ChainedScheduler", "EarlyStopping", "clip_grad_norm_", "clip_grad_value_",
-    "get_total_norm",
+    "Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax", "RAdam", "Rprop",
+    "ASGD", "LBFGS", "Adafactor", "lr_scheduler", "swa_utils", "LRScheduler", "LambdaLR", "MultiplicativeLR",
+    "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ReduceLROnPlateau", "ConstantLR",
+    "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "SequentialLR", "ChainedScheduler",
+    "EarlyStopping", "clip_grad_norm_", "clip_grad_value_", "get_total_norm",
 ]

@@ -23,9 +23,9 @@ from collections import Counter
 from .lr_scheduler_base import LRScheduler, _check_int, _check_real, _is_plain_function
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
-           "ReduceLROnPlateau", "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
-           "SequentialLR", "ChainedScheduler"]
+__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR",
+           "CosineAnnealingLR", "LinearLR", "ReduceLROnPlateau", "ConstantLR", "PolynomialLR",
+           "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "SequentialLR", "ChainedScheduler"]
 
 
 class LambdaLR(LRScheduler):
@@ -70,6 +70,23 @@ class LambdaLR(LRScheduler):
         for fn, saved in zip(self.lr_lambdas, lambdas):
             if saved is not None:
                 fn.__dict__.update(copy.deepcopy(saved))
+
+
+class MultiplicativeLR(LambdaLR):
+    """lr_t = lr_{t-1} * lr_lambda(t) for t >= 1 (a factor applied to the current rate each step), as
+    ``torch.optim.lr_scheduler.MultiplicativeLR``.
+
+    Args:
+        optimizer (Optimizer): the optimizer.
+        lr_lambda (callable or list): a function of the epoch t giving the factor, or one per param group.
+        last_epoch (int): default -1.
+    """
+
+    def get_lr(self):
+        if self.last_epoch > 0:
+            return [group["lr"] * lmbda(self.last_epoch)
+                    for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+        return [group["lr"] for group in self.optimizer.param_groups]
 
 
 class StepLR(LRScheduler):

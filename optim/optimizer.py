@@ -270,7 +270,7 @@ class Optimizer:
                 p = id_map[key]
                 if not isinstance(value, dict):
                     raise ValueError(f"loaded state for parameter {key} must be a dict, got {type(value).__name__}")
-                state[p] = {k: _load_value(p, key, k, v) for k, v in value.items()}
+                state[p] = {k: _load_value(p, key, k, v, k in self._factored_state) for k, v in value.items()}
             else:
                 state[key] = copy.deepcopy(value)
         new_groups = []
@@ -286,6 +286,9 @@ class Optimizer:
         self._fix_loaded_groups(new_groups)
         self.state = state
         self.param_groups = new_groups
+
+    # state keys whose tensors are not shaped like their parameter (Adafactor's row and column statistics)
+    _factored_state = ()
 
     def _fix_loaded_groups(self, groups):
         """Hook for subclasses to force group settings after loading (AdamW's decoupled_weight_decay)."""
@@ -324,11 +327,11 @@ def _snapshot(v):
     return copy.deepcopy(v)
 
 
-def _load_value(p, index, key, value):
+def _load_value(p, index, key, value, factored=False):
     if isinstance(value, Tensor):
         if key in HOST_STATE:
             return make_tensor(CPU.asarray(value._backend.to_host(value._data), dtype=dtypes.float32).copy(), CPU)
-        if value.ndim and tuple(value.shape) != tuple(p.shape):
+        if value.ndim and tuple(value.shape) != tuple(p.shape) and not factored:
             raise ValueError(f"loaded state for parameter {index} has '{key}' of shape {tuple(value.shape)}, but the "
                              f"parameter has shape {tuple(p.shape)}")
         return _moved(value, p._backend, p._data.dtype)

@@ -9,7 +9,7 @@ the older hook-based ``weight_norm`` / ``spectral_norm``), BatchNorm fusion, and
 
 from autograd_core.clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm
 
-from . import parametrizations, parametrize, rnn, stateless
+from . import parametrizations, parametrize, rnn, stateless, swa_utils
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights
 from .spectral_norm import remove_spectral_norm, spectral_norm
@@ -17,5 +17,5 @@ from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
            "fuse_linear_bn_weights", "get_total_norm", "parameters_to_vector", "parametrizations", "parametrize",
-           "remove_spectral_norm", "remove_weight_norm", "rnn", "spectral_norm", "stateless", "vector_to_parameters",
-           "weight_norm"]
+           "remove_spectral_norm", "remove_weight_norm", "rnn", "spectral_norm", "stateless", "swa_utils",
+           "vector_to_parameters", "weight_norm"]
