@@ -4,7 +4,7 @@ Kept apart from tensor.py so the data model reads on its own and the op modules 
 Tensor without a cycle.
 """
 
-from . import dlpack, factories, inplace, ops
+from . import dlpack, factories, inplace, inplace_more, ops
 from .ops import extra
 from .ops._util import wrap_dim
 from .tensor import Tensor
@@ -271,6 +271,9 @@ def attach():
         if name not in inplace.METHODS:
             setattr(Tensor, name, fn)
     for name, fn in _extra_inplace().items():
+        if not hasattr(Tensor, name):
+            setattr(Tensor, name, fn)
+    for name, fn in inplace_more.METHODS.items():
         if not hasattr(Tensor, name):
             setattr(Tensor, name, fn)
     for name, fn in PROPERTIES.items():

@@ -231,6 +231,7 @@ def _legacy(name, dt):
         return Tensor(*args, dtype=dt, device=device, requires_grad=requires_grad)
 
     make.__name__ = make.__qualname__ = name
+    make.legacy_dtype = dt  # (x.type(FloatTensor) casts to it)
     make.__doc__ = f"PyTorch's legacy ``torch.{name}(data)`` / ``{name}(*sizes)``: a ``Tensor`` of dtype {dt.name}."
     return make
 
