@@ -242,7 +242,12 @@ def _polygamma(self, n):
 def _extra_inplace():
     """The in-place forms of the ops in ops/extra.py, and PyTorch's in-place aliases (``multiply_`` ...)."""
     out = {n + "_": inplace._inplace_version(n + "_", getattr(ops, n))
-           for n in ("index_fill", "index_copy", "lgamma", "digamma", "erfinv", "copysign", "sgn")}
+           for n in ("index_fill", "index_copy", "lgamma", "digamma", "erfinv", "copysign", "sgn", "tril", "triu",
+                     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
+                     "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+                     "bitwise_xor", "bitwise_not", "floor_divide", "heaviside", "float_power", "fix", "arcsin",
+                     "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arctan2", "addmm", "addmv", "addr",
+                     "baddbmm")}
     out.update(multiply_=inplace.mul_, divide_=inplace.div_, true_divide_=inplace.div_, subtract_=inplace.sub_)
     return out
 

@@ -113,3 +113,24 @@ def test_random_fills_ranges_and_errors(device):
         ag.empty(3).random_(3, 3)
     with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
         ag.ones(3, requires_grad=True).exponential_()
+
+
+@pytest.mark.parametrize("name, args", [("tril_", ()), ("triu_", (1,)), ("eq_", ("y",)), ("lt_", ("y",)),
+                                        ("ge_", ("y",)), ("not_equal_", ("y",)), ("logical_and_", ("y",)),
+                                        ("heaviside_", ("y",)), ("arcsin_", ()), ("arctan2_", ("y",)),
+                                        ("floor_divide_", ("y",)), ("fix_", ()), ("addmm_", ("y", "y"))])
+def test_more_in_place_methods_match_torch(name, args, device):
+    torch = torch_or_skip()
+    a, b = rand_array((3, 3), seed=1, low=-0.9, high=0.9), rand_array((3, 3), seed=2, low=-0.9, high=0.9)
+    ours = ag.tensor(a, device=device)
+    theirs = torch.tensor(a)
+    out = getattr(ours, name)(*[ag.tensor(b, device=device) if v == "y" else v for v in args])
+    getattr(theirs, name)(*[torch.tensor(b) if v == "y" else v for v in args])
+    assert out is ours
+    numpy.testing.assert_allclose(host(ours), theirs.numpy(), rtol=1e-15)
+
+
+def test_bitwise_in_place_on_integers(device):
+    i = ag.tensor([6, 3], device=device)
+    i.bitwise_xor_(ag.tensor([3, 1], device=device))
+    assert host(i).tolist() == [5, 2]
