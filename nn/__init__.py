@@ -37,6 +37,38 @@ from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Se
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout2d
+from .layers3d import (
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool3d,
+    AvgPool3d,
+    Conv3d,
+    ConvTranspose3d,
+    MaxPool3d,
+    MaxUnpool3d,
+)
+from .layers3d_more import (
+    BatchNorm3d,
+    CircularPad3d,
+    ConstantPad3d,
+    Dropout3d,
+    InstanceNorm3d,
+    ReflectionPad3d,
+    ReplicationPad3d,
+    ZeroPad3d,
+)
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyLinear,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 from .linear import Flatten, Identity, Linear, Unflatten
 from .loss import (
                    BCELoss,
@@ -77,6 +109,12 @@ from .more_layers import (
     RReLU,
     Softmax2d,
     Softshrink,
+)
+from .more_losses import (
+    CTCLoss,
+    EmbeddingBag,
+    NLLLoss2d,
+    TripletMarginWithDistanceLoss,
 )
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm
 from .padding import (

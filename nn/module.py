@@ -341,6 +341,11 @@ class Module:
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"load_state_dict expects a dict, got {type(state_dict).__name__}")
+        for prefix, module in self.named_modules():  # a module may prepare for its entries (lazy ones materialise)
+            prepare = getattr(module, "_before_load_state_dict", None)
+            if prepare is not None:
+                p = prefix + "." if prefix else ""
+                prepare({k[len(p):]: v for k, v in state_dict.items() if k.startswith(p) and "." not in k[len(p):]})
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

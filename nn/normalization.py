@@ -84,8 +84,9 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
-    """Shared by BatchNorm1d/2d. PyTorch's defaults and initialisation: gamma (``weight``) = 1,
-    beta (``bias``) = 0, running_mean = 0, running_var = 1, num_batches_tracked = 0 (int64).
+    """Shared by BatchNorm1d/2d/3d. PyTorch's defaults and initialisation: gamma (``weight``) = 1,
+    beta (``bias``) = 0 (``bias=False``: gamma only), running_mean = 0, running_var = 1, num_batches_tracked = 0
+    (int64).
 
     ``momentum=None`` makes the running statistics a cumulative average (momentum 1/n at the n-th
     batch). ``track_running_stats=False`` keeps no running statistics (the buffers are None) and
@@ -95,8 +96,8 @@ class _BatchNorm(_NormBase):
     _ranks = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+                 dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
 
     def _check_input(self, input):
         name = type(self).__name__
@@ -127,7 +128,7 @@ class _BatchNorm(_NormBase):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

@@ -1,7 +1,8 @@
 """Resampling layers: Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle
 (PyTorch's constructors and reprs); the arithmetic is in ``nn.functional.upsampling``."""
 
-from .functional.upsampling import interpolate, pixel_shuffle, pixel_unshuffle
+from .functional.upsampling import pixel_shuffle, pixel_unshuffle
+from .functional.upsampling3d import interpolate
 from .module import Module
 
 

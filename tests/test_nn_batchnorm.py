@@ -203,7 +203,7 @@ def test_affine_false_and_repr(device):
     bn = nn.BatchNorm1d(5, affine=False, eps=1e-3, momentum=0.2).to(device)
     assert bn.weight is None and bn.bias is None and list(bn.parameters()) == []
     assert list(bn.state_dict()) == ["running_mean", "running_var", "num_batches_tracked"]
-    assert repr(bn) == "BatchNorm1d(5, eps=0.001, momentum=0.2, affine=False, track_running_stats=True)"
+    assert repr(bn) == "BatchNorm1d(5, eps=0.001, momentum=0.2, affine=False, bias=False, track_running_stats=True)"
     y = bn(ag.randn(4, 5, device=device))
     numpy.testing.assert_allclose(host(y).mean(0), 0, atol=1e-5)
 

@@ -42,9 +42,13 @@ from .aliases import (
 )
 from .attention import scaled_dot_product_attention
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
+from .conv3d_ops import conv3d, conv_transpose3d
+from .ctc import ctc_loss
 from .distance import cdist, cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout, dropout2d
+from .dropout3d_ops import dropout3d
 from .embedding import embedding, one_hot
+from .embedding_bag import embedding_bag
 from .grid_sample import affine_grid, grid_sample
 from .linear import linear
 from .loss import (
@@ -81,6 +85,7 @@ from .more_layers import (
     rrelu,
     softshrink,
 )
+from .more_losses import triplet_margin_with_distance_loss
 from .normalization import batch_norm
 from .pooling import (
     adaptive_avg_pool1d,
@@ -92,9 +97,18 @@ from .pooling import (
     max_pool1d,
     max_pool2d,
 )
+from .pooling3d import (
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    avg_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
 from .sample_norm import group_norm, instance_norm, layer_norm, rms_norm
 from .unpool import max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d, max_unpool2d
-from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle
+from .upsampling import pixel_shuffle, pixel_unshuffle
+from .upsampling3d import interpolate  # (1-D, 2-D and 3-D)
 
 
 def flatten(input, start_dim=0, end_dim=-1):

@@ -1,0 +1,246 @@
+"""3-D (volumetric) convolution: conv3d and conv_transpose3d, and their gradients as Functions.
+
+As in 2-D (``conv.py``), a convolution is a linear layer applied at every output position p to the window
+x_p of the input (the columns ``im2col3d`` gathers): h_p = W x_p + b. With e_p = dL/dh_p:
+
+    dL/dW = sum_p e_p x_p^T                          (ConvWeight3D: one GEMM over batch and positions)
+    dL/dx = sum_p W^T e_p put back at the window p   (ConvTranspose3D: a gather, by stride phases)
+    dL/db = sum_p e_p
+
+All three are the partial derivatives of one trilinear form T(x, W, e) = <conv3d(x, W), e>, so each one's
+backward is made of the other two and gradients of every order follow. The array work is in
+``conv3d_arrays``. conv_transpose3d is ConvTranspose3D itself (a transposed convolution is the input
+gradient of a convolution). Layouts are PyTorch's: input (N, C, D, H, W) or unbatched (C, D, H, W);
+weight (out_channels, in_channels / groups, kd, kh, kw).
+"""
+
+import numbers
+
+from autograd_core import Function, Tensor, is_grad_enabled
+from autograd_core.ops.join import pad as _pad
+from autograd_core.ops.reduce import sum as _sum
+from autograd_core.ops.shape import reshape
+
+from .conv import _fmt, _ntuple, _transpose_geometry
+from .conv3d_arrays import conv3d_forward, conv3d_input, conv3d_weight
+
+
+# --- the three Functions ------------------------------------------------------------------------
+class Conv3D(Function):
+    """h = conv3d(x, W) + b:  h[n, o, p] = sum_{c, t, u, v} W[o, c, t, u, v] x_p[n, c, t, u, v] + b[o].
+
+    With e = dL/dh:  dL/dx = ConvTranspose3D(e, W),  dL/dW = ConvWeight3D(x, e),  dL/db = sum_{n, p} e.
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, w, b=None, *, geom, keep_cols=True):
+        y, cols = conv3d_forward(self.backend, x, w, geom)
+        self.cols = cols if keep_cols else None  # the columns again serve dL/dW
+        self.geom = geom
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1, 1)
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[0], self.inputs[1]
+        gx = gw = gb = None
+        if self._next[0] is not None:
+            gx = ConvTranspose3D.apply(gy, w, geom=self.geom, in_size=x._data.shape[2:])
+        if self._next[1] is not None:
+            gw = ConvWeight3D.apply(x, gy, geom=self.geom, kernel=w._data.shape[2:], cols=self.cols)
+        if len(self.inputs) == 3:
+            if self._next[2] is not None:
+                gb = _sum(gy, dim=(0, 2, 3, 4))
+            return gx, gw, gb
+        return gx, gw
+
+
+class ConvTranspose3D(Function):
+    """gx = ConvTranspose3D(e, W) = dT/dx:
+        gx[n, c, q] = sum_{o, p, (t, u, v): window p covers q at (t, u, v)} W[o, c, t, u, v] e[n, o, p]
+
+    Its backward, with v = dL/dgx:  dL/de = conv3d(v, W),  dL/dW = ConvWeight3D(v, e).
+    """
+
+    saves_inputs = True
+
+    def forward(self, g, w, *, geom, in_size):
+        self.geom = geom
+        return conv3d_input(self.backend, g, w, tuple(in_size), geom)
+
+    def backward(self, v):
+        g, w = self.inputs
+        gg = gw = None
+        if self._next[0] is not None:
+            gg = Conv3D.apply(v, w, geom=self.geom)
+        if self._next[1] is not None:
+            gw = ConvWeight3D.apply(v, g, geom=self.geom, kernel=w._data.shape[2:])
+        return gg, gw
+
+
+class ConvWeight3D(Function):
+    """gW = ConvWeight3D(x, e) = dT/dW: gW[o, c, t, u, v] = sum_{n, p} e[n, o, p] x_p[n, c, t, u, v]
+    (dL/dW = e x^T).
+
+    Its backward, with u = dL/dgW:  dL/dx = ConvTranspose3D(e, u),  dL/de = conv3d(x, u).
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, g, *, geom, kernel, cols=None):
+        self.geom = geom
+        return conv3d_weight(self.backend, x, g, tuple(kernel), geom, cols)
+
+    def backward(self, wbar):
+        x, g = self.inputs
+        gx = gg = None
+        if self._next[0] is not None:
+            gx = ConvTranspose3D.apply(g, wbar, geom=self.geom, in_size=x._data.shape[2:])
+        if self._next[1] is not None:
+            gg = Conv3D.apply(x, wbar, geom=self.geom)
+        return gx, gg
+
+
+# --- argument checking --------------------------------------------------------------------------
+def _one(t):
+    """A triple as PyTorch's messages print it: one number where all three agree."""
+    return t[0] if len(set(t)) == 1 else t
+
+
+def _check_operands(input, weight, bias, groups, what, layout):
+    """The checks conv3d and conv_transpose3d share: types, dimensions, dtypes, ``groups`` (returned as an
+    int). ``layout`` names the weight's first two axes."""
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what}: {name} must be a Tensor, got {type(t).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"{what}: bias must be a Tensor or None, got {type(bias).__name__}")
+    if weight.ndim != 5:
+        raise ValueError(f"{what}: weight must be 5-D ({layout}, kd, kh, kw), got shape {tuple(weight.shape)}")
+    if input.ndim not in (4, 5):
+        raise ValueError(f"{what}: expected a 4-D (unbatched) or 5-D (batched) input, got shape "
+                         f"{tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"{what}: input dtype {input.dtype.name} does not match {name} dtype {t.dtype.name}")
+    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{what}: groups must be a positive int, got {groups!r}")
+    return int(groups)
+
+
+def _pads(padding, kernel, stride, dilation, what):
+    """``padding`` (int, triple, 'valid' or 'same') as ((front, back), (top, bottom), (left, right))."""
+    if not isinstance(padding, str):
+        return tuple((p, p) for p in _ntuple(padding, 3, "padding", what, 0))
+    if padding == "valid":
+        return ((0, 0),) * 3
+    if padding == "same":
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{what}: padding='same' is not supported for strided convolutions (stride="
+                             f"{_one(stride)}); pad explicitly instead")
+        return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+    raise ValueError(f"{what}: padding must be 'valid', 'same', an int or a tuple of ints, got {padding!r}")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution (PyTorch's F.conv3d; strictly a cross-correlation, as there):
+
+        h[n, o, i, j, l] = b[o] + sum_{c, t, u, v} W[o, c, t, u, v] xpad[n, g c, i s_d + t d_d, j s_h + u d_h,
+                                                                          l s_w + v d_w]
+
+    input (N, C, D, H, W) or (C, D, H, W); weight (O, C / groups, kd, kh, kw); bias (O,) or None. Output
+    size per dim floor((L + 2 p - d (k - 1) - 1) / s) + 1. ``stride``, ``dilation``: int or triple;
+    ``padding``: int, triple, 'valid' (none) or 'same' (stride 1 only; output size = input size; an odd
+    total padding puts the extra plane at the back/bottom/right). ``groups`` splits the channels into
+    independent convolutions. dL/dx = conv_transpose3d(e, W), dL/dW = sum_p e_p x_p^T, dL/db = sum e.
+    """
+    what = "conv3d"
+    groups = _check_operands(input, weight, bias, groups, what, "out_channels, in_channels / groups")
+    wshape, xshape = tuple(weight.shape), tuple(input.shape)
+    c = xshape[-4]
+    if wshape[0] % groups:
+        raise ValueError(f"{what}: weight has {wshape[0]} output channels, which is not divisible by "
+                         f"groups={groups} (weight shape {wshape})")
+    if c != wshape[1] * groups:
+        raise ValueError(f"{what}: input has {c} channels, weight expects {wshape[1] * groups} (input shape "
+                         f"{xshape}, weight shape {wshape}{f', groups={groups}' if groups > 1 else ''})")
+    if bias is not None and tuple(bias.shape) != (wshape[0],):
+        raise ValueError(f"{what}: bias has shape {tuple(bias.shape)}, expected ({wshape[0]},)")
+    stride = _ntuple(stride, 3, "stride", what, 1)
+    dilation = _ntuple(dilation, 3, "dilation", what, 1)
+    pads = _pads(padding, wshape[2:], stride, dilation, what)
+    size = tuple(s + a + b for s, (a, b) in zip(xshape[-3:], pads))
+    extent = tuple(d * (k - 1) + 1 for k, d in zip(wshape[2:], dilation))
+    if any(e > s for e, s in zip(extent, size)):
+        raise ValueError(f"{what}: the padded input is {_fmt(size)} but the kernel covers {_fmt(extent)} "
+                         f"(input shape {xshape}, kernel {_fmt(wshape[2:])}, dilation {_one(dilation)})")
+    unbatched = input.ndim == 4
+    x = reshape(input, (1,) + xshape) if unbatched else input
+    geom = (stride, pads, dilation, groups)
+    keep = weight.requires_grad and is_grad_enabled()  # the columns serve only dL/dW
+    y = Conv3D.apply(x, weight, geom=geom, keep_cols=keep) if bias is None else \
+        Conv3D.apply(x, weight, bias, geom=geom, keep_cols=keep)
+    return reshape(y, y.shape[1:]) if unbatched else y
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution (PyTorch's F.conv_transpose3d): the input gradient of a convolution, so
+    every input voxel spreads W times itself over a window of the output:
+
+        h[n, g o', z, y, x] = b[g o'] + sum W[c, o', t, u, v] x[n, c, i, j, l]
+                              over c, i, j, l, t, u, v with z = i s_d + t d_d - p_d, y = j s_h + u d_h - p_h,
+                              x = l s_w + v d_w - p_w
+
+    (c runs over group g's input channels). input (N, C_in, D, H, W) or (C_in, D, H, W); weight
+    (C_in, C_out / groups, kd, kh, kw); bias (C_out,) or None. Output size per dim
+    (L - 1) s - 2 p + d (k - 1) + output_padding + 1; ``output_padding`` (< stride or < dilation) adds
+    planes at the back, bottom and right. Its gradients are a convolution (dL/dx = conv3d(e, W)) and the
+    convolution's weight gradient (dL/dW = ConvWeight3D(e, x)).
+    """
+    what = "conv_transpose3d"
+    groups = _check_operands(input, weight, bias, groups, what, "in_channels, out_channels / groups")
+    wshape, xshape = tuple(weight.shape), tuple(input.shape)
+    c = xshape[-4]
+    if wshape[0] % groups:
+        raise ValueError(f"{what}: weight has {wshape[0]} input channels, which is not divisible by "
+                         f"groups={groups} (weight shape {wshape})")
+    if c != wshape[0]:
+        raise ValueError(f"{what}: input has {c} channels, weight expects {wshape[0]} (input shape {xshape}, "
+                         f"weight shape {wshape}{f', groups={groups}' if groups > 1 else ''})")
+    c_out = wshape[1] * groups
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise ValueError(f"{what}: bias has shape {tuple(bias.shape)}, expected ({c_out},) (out_channels = "
+                         f"weight.shape[1] * groups)")
+    if isinstance(padding, str):
+        raise ValueError(f"{what}: padding must be an int or a tuple of 3 ints (no 'same' or 'valid' for a "
+                         f"transposed convolution), got {padding!r}")
+    stride = _ntuple(stride, 3, "stride", what, 1)
+    dilation = _ntuple(dilation, 3, "dilation", what, 1)
+    padding = _ntuple(padding, 3, "padding", what, 0)
+    output_padding = _ntuple(output_padding, 3, "output_padding", what, 0)
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{what}: output_padding must be smaller than stride or dilation, got output_padding="
+                         f"{_one(output_padding)} with stride={_one(stride)}, dilation={_one(dilation)}")
+    in_len = xshape[-3:]
+    if any(n < 1 for n in in_len):
+        raise ValueError(f"{what}: the input's spatial size must be positive, got input shape {xshape}")
+    geo = _transpose_geometry(in_len, wshape[2:], stride, padding, output_padding, dilation)
+    out_len = tuple(size for size, _, _ in geo)
+    if any(size < 1 for size in out_len):
+        raise ValueError(f"{what}: the output size would be {_fmt(out_len)}, not positive (input shape {xshape}, "
+                         f"kernel {_fmt(wshape[2:])}, stride={_one(stride)}, padding={_one(padding)}, "
+                         f"dilation={_one(dilation)}, output_padding={_one(output_padding)})")
+    unbatched = input.ndim == 4
+    x = reshape(input, (1,) + xshape) if unbatched else input
+    pads = tuple(pair for _, pair, _ in geo)
+    in_size = tuple(size - extra for size, _, extra in geo)
+    y = ConvTranspose3D.apply(x, weight, geom=(stride, pads, dilation, groups), in_size=in_size)
+    extra = [e for _, _, e in geo]
+    if any(extra):  # planes past every window (output_padding >= stride, where dilation allows it): zeros
+        y = _pad(y, tuple(v for e in reversed(extra) for v in (0, e)))
+    if bias is not None:
+        y = y + reshape(bias, (1, c_out, 1, 1, 1))
+    return reshape(y, y.shape[1:]) if unbatched else y
