@@ -113,6 +113,13 @@ METHODS = {
     "is_same_size": ops.is_same_size, "is_signed": ops.is_signed, "bitwise_not": ops.bitwise_not,
     "unique_consecutive": ops.unique_consecutive, "lgamma": ops.lgamma, "digamma": ops.digamma,
     "erfinv": ops.erfinv,
+    # ops/scatter_family.py, statistics.py, numeric.py, assorted.py
+    "scatter_reduce": ops.scatter_reduce, "index_put": ops.index_put, "masked_scatter": ops.masked_scatter,
+    "diagonal_scatter": ops.diagonal_scatter, "select_scatter": ops.select_scatter,
+    "slice_scatter": ops.slice_scatter, "cov": ops.cov, "corrcoef": ops.corrcoef, "histogram": ops.histogram,
+    "mode": ops.mode, "frexp": ops.frexp, "ldexp": ops.ldexp, "gcd": ops.gcd, "lcm": ops.lcm,
+    "nextafter": ops.nextafter, "i0": ops.i0, "mvlgamma": ops.mvlgamma, "renorm": ops.renorm,
+    "addbmm": ops.addbmm, "adjoint": ops.adjoint, "split_with_sizes": ops.split_with_sizes,
 }
 
 # methods whose size arguments may be given as *sizes or as one tuple, as in PyTorch

@@ -26,6 +26,19 @@ from .arrange import (
                       triu,
                       unique,
 )
+from .assorted import (
+                      addbmm,
+                      adjoint,
+                      binomial,
+                      chain_matmul,
+                      combinations,
+                      fill,
+                      poisson,
+                      randint_like,
+                      renorm,
+                      scalar_tensor,
+                      split_with_sizes,
+)
 from .compare import (
                       all,
                       allclose,
@@ -100,6 +113,12 @@ from .extra import (
                       vsplit,
 )
 from .index import gather, getitem, index_select, masked_fill, scatter, scatter_add
+from .integrate import (
+                      cumulative_trapezoid,
+                      gradient,
+                      trapezoid,
+                      trapz,
+)
 from .join import cat, chunk, pad, repeat, split, stack, unbind
 from .linalg import addmm, bmm, dot, einsum, matmul, mm, outer
 from .linalg_decomp import cholesky_solve
@@ -135,6 +154,23 @@ from .more import (
                       xlogy,
 )
 from .nanstats import nanmean, nanmedian, nanquantile, nansum, quantile
+from .numeric import (
+                      bartlett_window,
+                      blackman_window,
+                      frexp,
+                      gcd,
+                      hamming_window,
+                      hann_window,
+                      i0,
+                      kaiser_window,
+                      lcm,
+                      ldexp,
+                      logspace,
+                      mvlgamma,
+                      nextafter,
+                      rsub,
+                      unravel_index,
+)
 from .reduce import (
                       amax,
                       amin,
@@ -153,6 +189,14 @@ from .reduce import (
                       var,
 )
 from .rounding import ceil, fix, floor, frac, nan_to_num, round, trunc
+from .scatter_family import (
+                      diagonal_scatter,
+                      index_put,
+                      masked_scatter,
+                      scatter_reduce,
+                      select_scatter,
+                      slice_scatter,
+)
 from .shape import (
                       T,
                       broadcast_to,
@@ -187,6 +231,13 @@ from .stacking import (
                       tril_indices,
                       triu_indices,
                       vstack,
+)
+from .statistics import (
+                      corrcoef,
+                      cov,
+                      histogram,
+                      isin,
+                      mode,
 )
 from .trig import (
                       acos,
