@@ -112,6 +112,36 @@ def _diff_leaves(tree, what, index):
     return prepared, spec, tracked
 
 
+def _prepare_args(args, nums, what):
+    """(the arguments with those at ``nums`` prepared for differentiation, [(their leaves, spec)], whether any
+    leaf was already tracked)."""
+    new_args, groups, tracked = list(args), [], False
+    for i in nums:
+        prepared, spec, was = _diff_leaves(args[i], what, i)
+        tracked = tracked or was
+        groups.append((prepared, spec))
+        new_args[i] = _unflatten(spec, prepared)
+    return new_args, groups, tracked
+
+
+def _regroup(groups, flat):
+    """``flat`` (one value per prepared leaf) split back into one pytree per differentiated argument."""
+    trees, k = [], 0
+    for prepared, spec in groups:
+        trees.append(_unflatten(spec, flat[k:k + len(prepared)]))
+        k += len(prepared)
+    return trees
+
+
+def _split_aux(out, has_aux, what):
+    """(output, aux) of f's result: aux is None without ``has_aux``; with it, f must return a pair."""
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise RuntimeError(f"{what}: with has_aux=True, f must return a (output, aux) tuple, got {type(out).__name__}")
+    return out
+
+
 def _zeros_for_none(grads, inputs):
     from .factories import zeros_like
 
@@ -127,19 +157,8 @@ def grad_and_value(func, argnums=0, has_aux=False):
         single, nums = _argnums(argnums, len(args), what)
         outer = _depth["n"] > 0
         with enable_grad(), _level():
-            new_args, groups, tracked = list(args), [], False
-            for i in nums:
-                prepared, spec, was = _diff_leaves(args[i], what, i)
-                tracked = tracked or was
-                groups.append((prepared, spec))
-                new_args[i] = _unflatten(spec, prepared)
-            out = func(*new_args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError(f"{what}: with has_aux=True, f must return a (output, aux) tuple, got "
-                                       f"{type(out).__name__}")
-                out, aux = out
+            new_args, groups, tracked = _prepare_args(args, nums, what)
+            out, aux = _split_aux(func(*new_args, **kwargs), has_aux, what)
             if not isinstance(out, Tensor):
                 raise RuntimeError(f"{what}: expected f(*args) to return a Tensor, got {type(out).__name__}")
             if out.ndim != 0:
@@ -152,10 +171,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             else:
                 got = (None,) * len(inputs)
             got = _zeros_for_none(got, inputs)
-        trees, k = [], 0
-        for prepared, spec in groups:
-            trees.append(_unflatten(spec, got[k:k + len(prepared)]))
-            k += len(prepared)
+        trees = _regroup(groups, got)
         g = trees[0] if single else tuple(trees)
         value = out if create else out.detach()
         if has_aux and not create:
@@ -185,16 +201,8 @@ def vjp(func, *primals, has_aux=False):
     what = "vjp(f, *primals)"
     outer = _depth["n"] > 0
     with enable_grad(), _level():
-        groups, new, tracked = [], [], False
-        for i, p in enumerate(primals):
-            prepared, spec, was = _diff_leaves(p, what, i)
-            tracked = tracked or was
-            groups.append((prepared, spec))
-            new.append(_unflatten(spec, prepared))
-        out = func(*new)
-        aux = None
-        if has_aux:
-            out, aux = out
+        new, groups, tracked = _prepare_args(primals, range(len(primals)), what)
+        out, aux = _split_aux(func(*new), has_aux, what)
     outs, out_spec = _flatten(out)
     for o in outs:
         if not isinstance(o, Tensor):
@@ -216,12 +224,7 @@ def vjp(func, *primals, has_aux=False):
             got = _autograd_grad([o for o, _ in live], inputs, [c for _, c in live], retain_graph=True,
                                  create_graph=create or _depth["n"] > 0, allow_unused=True) if live \
                 else (None,) * len(inputs)
-        got = _zeros_for_none(got, inputs)
-        result, k = [], 0
-        for prepared, spec in groups:
-            result.append(_unflatten(spec, got[k:k + len(prepared)]))
-            k += len(prepared)
-        return tuple(result)
+        return tuple(_regroup(groups, _zeros_for_none(got, inputs)))
 
     value = out if create else _unflatten(out_spec, [o.detach() for o in outs])
     if has_aux and not create:
@@ -273,16 +276,8 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _name="jacrev"):
         single, nums = _argnums(argnums, len(args), what)
         outer = _depth["n"] > 0
         with enable_grad(), _level():
-            new_args, groups, tracked = list(args), [], False
-            for i in nums:
-                prepared, spec, was = _diff_leaves(args[i], what, i)
-                tracked = tracked or was
-                groups.append((prepared, spec))
-                new_args[i] = _unflatten(spec, prepared)
-            out = func(*new_args, **kwargs)
-            aux = None
-            if has_aux:
-                out, aux = out
+            new_args, groups, tracked = _prepare_args(args, nums, what)
+            out, aux = _split_aux(func(*new_args, **kwargs), has_aux, what)
             outs, out_spec = _flatten(out)
             inputs = [x for prepared, _ in groups for x in prepared]
             create = outer or tracked
@@ -314,10 +309,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _name="jacrev"):
                 blocks.append(per_input)
         results = []
         for per_input in blocks:
-            trees, k = [], 0
-            for prepared, spec in groups:
-                trees.append(_unflatten(spec, per_input[k:k + len(prepared)]))
-                k += len(prepared)
+            trees = _regroup(groups, per_input)
             results.append(trees[0] if single else tuple(trees))
         jac = _unflatten(out_spec, results)
         if not (outer or tracked):

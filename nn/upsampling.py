@@ -1,14 +1,13 @@
 """Resampling layers: Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle
 (PyTorch's constructors and reprs); the arithmetic is in ``nn.functional.upsampling``."""
 
-from .functional.upsampling import pixel_shuffle, pixel_unshuffle
-from .functional.upsampling3d import interpolate
+from .functional.upsampling import interpolate, pixel_shuffle, pixel_unshuffle
 from .module import Module
 
 
 class Upsample(Module):
     """y = interpolate(x, size or scale_factor, mode, align_corners): nearest, nearest-exact, linear
-    (3-D input), bilinear (4-D) or area resampling. dL/dx: dL/dy sent back to the source pixels,
+    (3-D input), bilinear (4-D), trilinear (5-D) or area resampling. dL/dx: dL/dy sent back to the source pixels,
     times their interpolation weights. See ``F.interpolate``."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,

@@ -10,7 +10,7 @@ import checks
 import nn
 import nn.functional as F
 from checks import check_grads, check_on_strict_device, compare_with_torch, host, rand_array, torch_or_skip
-from nn.functional.upsampling3d import interpolate
+from nn.functional import interpolate
 
 SHAPE = (3, 2, 4, 3, 5)  # (N, C, D, H, W), D != H != W
 

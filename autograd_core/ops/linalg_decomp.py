@@ -36,29 +36,13 @@ from ..tensor import make_tensor
 from ._util import as_tensor, promote
 from .arrange import tril, triu
 from .linalg import matmul
-from .linalg_dense import LinAlgError, _batch_shape
+from .linalg_dense import _FLOATS, LinAlgError, _batch_shape, _matrix
 from .shape import mT, sum_to, unsqueeze
 
 QRResult = collections.namedtuple("QRResult", ["Q", "R"])
 EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SVDResult = collections.namedtuple("SVDResult", ["U", "S", "Vh"])
 
-_FLOATS = ("float32", "float64")
-
-
-def _matrix(A, what, square=False):
-    """``A`` as a float Tensor of at least 2 dims (square ones where ``square``), or an error naming it."""
-    A = as_tensor(A)
-    shape = tuple(A._data.shape)
-    if len(shape) < 2:
-        raise ValueError(f"{what}: the input must have at least 2 dimensions (a matrix or a batch of matrices), "
-                         f"got shape {shape}")
-    if square and shape[-1] != shape[-2]:
-        raise ValueError(f"{what}: expected a batch of square matrices, got shape {shape} "
-                         f"({shape[-2]} x {shape[-1]} matrices)")
-    if A._data.dtype.name not in _FLOATS:
-        raise TypeError(f"{what}: expected a float32 or float64 tensor, got dtype {A._data.dtype.name}")
-    return A
 
 
 def _eye(xp, n, dtype):

@@ -41,19 +41,25 @@ def _singular(what, shape, err=None):
                        f"is){why}; it has no inverse")
 
 
-def _square(A, what, allow_int=False):
-    """``A`` as a Tensor of at least 2 dims whose last two are equal, of a float dtype (or an error naming it)."""
+def _matrix(A, what, square=False, allow_int=False):
+    """``A`` as a Tensor of at least 2 dims (whose last two are equal where ``square``), of a float dtype unless
+    ``allow_int``, or an error naming it."""
     A = as_tensor(A)
     shape = tuple(A._data.shape)
     if len(shape) < 2:
         raise ValueError(f"{what}: the input must have at least 2 dimensions (a matrix or a batch of matrices), "
                          f"got shape {shape}")
-    if shape[-1] != shape[-2]:
+    if square and shape[-1] != shape[-2]:
         raise ValueError(f"{what}: expected a batch of square matrices, got shape {shape} "
                          f"({shape[-2]} x {shape[-1]} matrices)")
     if not allow_int and A._data.dtype.name not in _FLOATS:
         raise TypeError(f"{what}: expected a float32 or float64 tensor, got dtype {A._data.dtype.name}")
     return A
+
+
+def _square(A, what, allow_int=False):
+    """``A`` as a Tensor of square matrices (see ``_matrix``)."""
+    return _matrix(A, what, square=True, allow_int=allow_int)
 
 
 def _call(what, fn, *arrays):

@@ -107,8 +107,7 @@ from .pooling3d import (
 )
 from .sample_norm import group_norm, instance_norm, layer_norm, rms_norm
 from .unpool import max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d, max_unpool2d
-from .upsampling import pixel_shuffle, pixel_unshuffle
-from .upsampling3d import interpolate  # (1-D, 2-D and 3-D)
+from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle
 
 
 def flatten(input, start_dim=0, end_dim=-1):

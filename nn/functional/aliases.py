@@ -6,7 +6,7 @@ import warnings
 from .activation import celu, elu, hardtanh, leaky_relu, relu, selu
 from .activation import threshold as _threshold
 from .more_layers import rrelu
-from .upsampling3d import interpolate
+from .upsampling import interpolate
 
 
 # --- in-place names (a new tensor, as inplace=True) and deprecated aliases --------------------------------------

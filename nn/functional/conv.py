@@ -39,27 +39,32 @@ class Conv(Function):
     """h = conv(x, W) + b:  h[n, o, p] = sum_{c, i, j} W[o, c, i, j] x_p[n, c, i, j] + b[o].
 
     With e = dL/dh:  dL/dx = ConvTranspose(e, W),  dL/dW = ConvWeight(x, e),  dL/db = sum_{n, p} e.
+
+    The three Functions take their array work from ``arrays`` (a static method) and name each other through
+    ``family``, so conv3d's three (``conv3d_ops``) are these with other arrays.
     """
 
     saves_inputs = True
+    arrays = staticmethod(_conv_forward)  # (backend, x, w, geom, keep) -> (y, what the gradients reuse)
 
     def forward(self, x, w, b=None, *, geom, keep_cols=True):
-        y, self.cols = _conv_forward(self.backend, x, w, geom, keep_cols)  # the columns again serve dL/dW
+        y, self.cols = self.arrays(self.backend, x, w, geom, keep_cols)  # the columns again serve dL/dW
         self.geom = geom
         if b is not None:
-            y += b.reshape(1, -1, 1, 1)
+            y += b.reshape((1, -1) + (1,) * (y.ndim - 2))
         return y
 
     def backward(self, gy):
         x, w = self.inputs[0], self.inputs[1]
+        _, transpose, weight = self.family
         gx = gw = gb = None
         if self._next[0] is not None:
-            gx = ConvTranspose.apply(gy, w, geom=self.geom, in_size=x._data.shape[2:], cache=self.cols)
+            gx = transpose.apply(gy, w, geom=self.geom, in_size=x._data.shape[2:], cache=self.cols)
         if self._next[1] is not None:
-            gw = ConvWeight.apply(x, gy, geom=self.geom, kernel=w._data.shape[2:], cols=self.cols)
+            gw = weight.apply(x, gy, geom=self.geom, kernel=w._data.shape[2:], cols=self.cols)
         if len(self.inputs) == 3:
             if self._next[2] is not None:
-                gb = _sum(gy, dim=(0, 2, 3))
+                gb = _sum(gy, dim=(0,) + tuple(range(2, gy.ndim)))
             return gx, gw, gb
         return gx, gw
 
@@ -72,18 +77,20 @@ class ConvTranspose(Function):
     """
 
     saves_inputs = True
+    arrays = staticmethod(_conv_transpose_arrays)  # (backend, g, w, in_size, geom, cache) -> gx
 
     def forward(self, g, w, *, geom, in_size, cache=None):
         self.geom = geom  # ``cache``: what the forward Conv kept (Winograd's weight transform serves here too)
-        return _conv_transpose_arrays(self.backend, g, w, tuple(in_size), geom, cache)
+        return self.arrays(self.backend, g, w, tuple(in_size), geom, cache)
 
     def backward(self, v):
         g, w = self.inputs
+        conv, _, weight = self.family
         gg = gw = None
         if self._next[0] is not None:
-            gg = Conv.apply(v, w, geom=self.geom)
+            gg = conv.apply(v, w, geom=self.geom)
         if self._next[1] is not None:
-            gw = ConvWeight.apply(v, g, geom=self.geom, kernel=w._data.shape[2:])
+            gw = weight.apply(v, g, geom=self.geom, kernel=w._data.shape[2:])
         return gg, gw
 
 
@@ -94,19 +101,24 @@ class ConvWeight(Function):
     """
 
     saves_inputs = True
+    arrays = staticmethod(_conv_weight_arrays)  # (backend, x, g, kernel, geom, cols) -> gW
 
     def forward(self, x, g, *, geom, kernel, cols=None):
         self.geom = geom
-        return _conv_weight_arrays(self.backend, x, g, tuple(kernel), geom, cols)
+        return self.arrays(self.backend, x, g, tuple(kernel), geom, cols)
 
     def backward(self, wbar):
         x, g = self.inputs
+        conv, transpose, _ = self.family
         gx = gg = None
         if self._next[0] is not None:
-            gx = ConvTranspose.apply(g, wbar, geom=self.geom, in_size=x._data.shape[2:])
+            gx = transpose.apply(g, wbar, geom=self.geom, in_size=x._data.shape[2:])
         if self._next[1] is not None:
-            gg = Conv.apply(x, wbar, geom=self.geom)
+            gg = conv.apply(x, wbar, geom=self.geom)
         return gx, gg
+
+
+Conv.family = ConvTranspose.family = ConvWeight.family = (Conv, ConvTranspose, ConvWeight)
 
 
 # --- argument checking --------------------------------------------------------------------------
@@ -139,7 +151,7 @@ def _check_operands(input, weight, bias, groups, nd, what, layout):
         raise TypeError(f"{what}: bias must be a Tensor or None, got {type(bias).__name__}")
     if weight.ndim != nd + 2:
         raise ValueError(f"{what}: weight must be {nd + 2}-D ({layout}, "
-                         f"{', '.join('kh kw'.split()[-nd:])}), got shape {tuple(weight.shape)}")
+                         f"{', '.join('kd kh kw'.split()[-nd:])}), got shape {tuple(weight.shape)}")
     if input.ndim not in (nd + 1, nd + 2):
         raise ValueError(f"{what}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got shape "
                          f"{tuple(input.shape)}")

@@ -14,121 +14,56 @@ gradient of a convolution). Layouts are PyTorch's: input (N, C, D, H, W) or unba
 weight (out_channels, in_channels / groups, kd, kh, kw).
 """
 
-import numbers
 
-from autograd_core import Function, Tensor, is_grad_enabled
+from autograd_core import is_grad_enabled
 from autograd_core.ops.join import pad as _pad
-from autograd_core.ops.reduce import sum as _sum
 from autograd_core.ops.shape import reshape
 
-from .conv import _fmt, _ntuple, _transpose_geometry
+from .conv import Conv, ConvTranspose, ConvWeight, _check_operands, _fmt, _ntuple, _transpose_geometry
 from .conv3d_arrays import conv3d_forward, conv3d_input, conv3d_weight
 
 
 # --- the three Functions ------------------------------------------------------------------------
-class Conv3D(Function):
+def _forward_arrays(backend, x, w, geom, keep):
+    y, cols = conv3d_forward(backend, x, w, geom)
+    return y, (cols if keep else None)
+
+
+def _input_arrays(backend, g, w, in_size, geom, cache):
+    return conv3d_input(backend, g, w, in_size, geom)
+
+
+class Conv3D(Conv):
     """h = conv3d(x, W) + b:  h[n, o, p] = sum_{c, t, u, v} W[o, c, t, u, v] x_p[n, c, t, u, v] + b[o].
 
-    With e = dL/dh:  dL/dx = ConvTranspose3D(e, W),  dL/dW = ConvWeight3D(x, e),  dL/db = sum_{n, p} e.
-    """
+    With e = dL/dh:  dL/dx = ConvTranspose3D(e, W),  dL/dW = ConvWeight3D(x, e),  dL/db = sum_{n, p} e
+    (conv.py's Conv with the 3-D arrays: 3-D im2col and one GEMM)."""
 
-    saves_inputs = True
-
-    def forward(self, x, w, b=None, *, geom, keep_cols=True):
-        y, cols = conv3d_forward(self.backend, x, w, geom)
-        self.cols = cols if keep_cols else None  # the columns again serve dL/dW
-        self.geom = geom
-        if b is not None:
-            y += b.reshape(1, -1, 1, 1, 1)
-        return y
-
-    def backward(self, gy):
-        x, w = self.inputs[0], self.inputs[1]
-        gx = gw = gb = None
-        if self._next[0] is not None:
-            gx = ConvTranspose3D.apply(gy, w, geom=self.geom, in_size=x._data.shape[2:])
-        if self._next[1] is not None:
-            gw = ConvWeight3D.apply(x, gy, geom=self.geom, kernel=w._data.shape[2:], cols=self.cols)
-        if len(self.inputs) == 3:
-            if self._next[2] is not None:
-                gb = _sum(gy, dim=(0, 2, 3, 4))
-            return gx, gw, gb
-        return gx, gw
+    arrays = staticmethod(_forward_arrays)
 
 
-class ConvTranspose3D(Function):
+class ConvTranspose3D(ConvTranspose):
     """gx = ConvTranspose3D(e, W) = dT/dx:
         gx[n, c, q] = sum_{o, p, (t, u, v): window p covers q at (t, u, v)} W[o, c, t, u, v] e[n, o, p]
+    (by stride phases). Its backward, with v = dL/dgx:  dL/de = conv3d(v, W),  dL/dW = ConvWeight3D(v, e)."""
 
-    Its backward, with v = dL/dgx:  dL/de = conv3d(v, W),  dL/dW = ConvWeight3D(v, e).
-    """
-
-    saves_inputs = True
-
-    def forward(self, g, w, *, geom, in_size):
-        self.geom = geom
-        return conv3d_input(self.backend, g, w, tuple(in_size), geom)
-
-    def backward(self, v):
-        g, w = self.inputs
-        gg = gw = None
-        if self._next[0] is not None:
-            gg = Conv3D.apply(v, w, geom=self.geom)
-        if self._next[1] is not None:
-            gw = ConvWeight3D.apply(v, g, geom=self.geom, kernel=w._data.shape[2:])
-        return gg, gw
+    arrays = staticmethod(_input_arrays)
 
 
-class ConvWeight3D(Function):
+class ConvWeight3D(ConvWeight):
     """gW = ConvWeight3D(x, e) = dT/dW: gW[o, c, t, u, v] = sum_{n, p} e[n, o, p] x_p[n, c, t, u, v]
-    (dL/dW = e x^T).
+    (dL/dW = e x^T). Its backward, with u = dL/dgW:  dL/dx = ConvTranspose3D(e, u),  dL/de = conv3d(x, u)."""
 
-    Its backward, with u = dL/dgW:  dL/dx = ConvTranspose3D(e, u),  dL/de = conv3d(x, u).
-    """
+    arrays = staticmethod(conv3d_weight)
 
-    saves_inputs = True
 
-    def forward(self, x, g, *, geom, kernel, cols=None):
-        self.geom = geom
-        return conv3d_weight(self.backend, x, g, tuple(kernel), geom, cols)
-
-    def backward(self, wbar):
-        x, g = self.inputs
-        gx = gg = None
-        if self._next[0] is not None:
-            gx = ConvTranspose3D.apply(g, wbar, geom=self.geom, in_size=x._data.shape[2:])
-        if self._next[1] is not None:
-            gg = Conv3D.apply(x, wbar, geom=self.geom)
-        return gx, gg
+Conv3D.family = ConvTranspose3D.family = ConvWeight3D.family = (Conv3D, ConvTranspose3D, ConvWeight3D)
 
 
 # --- argument checking --------------------------------------------------------------------------
 def _one(t):
     """A triple as PyTorch's messages print it: one number where all three agree."""
     return t[0] if len(set(t)) == 1 else t
-
-
-def _check_operands(input, weight, bias, groups, what, layout):
-    """The checks conv3d and conv_transpose3d share: types, dimensions, dtypes, ``groups`` (returned as an
-    int). ``layout`` names the weight's first two axes."""
-    for name, t in (("input", input), ("weight", weight)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{what}: {name} must be a Tensor, got {type(t).__name__}")
-    if bias is not None and not isinstance(bias, Tensor):
-        raise TypeError(f"{what}: bias must be a Tensor or None, got {type(bias).__name__}")
-    if weight.ndim != 5:
-        raise ValueError(f"{what}: weight must be 5-D ({layout}, kd, kh, kw), got shape {tuple(weight.shape)}")
-    if input.ndim not in (4, 5):
-        raise ValueError(f"{what}: expected a 4-D (unbatched) or 5-D (batched) input, got shape "
-                         f"{tuple(input.shape)}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{what}: expected a floating-point input, got dtype {input.dtype.name}")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.dtype != input.dtype:
-            raise TypeError(f"{what}: input dtype {input.dtype.name} does not match {name} dtype {t.dtype.name}")
-    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{what}: groups must be a positive int, got {groups!r}")
-    return int(groups)
 
 
 def _pads(padding, kernel, stride, dilation, what):
@@ -158,7 +93,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     independent convolutions. dL/dx = conv_transpose3d(e, W), dL/dW = sum_p e_p x_p^T, dL/db = sum e.
     """
     what = "conv3d"
-    groups = _check_operands(input, weight, bias, groups, what, "out_channels, in_channels / groups")
+    groups = _check_operands(input, weight, bias, groups, 3, what, "out_channels, in_channels / groups")
     wshape, xshape = tuple(weight.shape), tuple(input.shape)
     c = xshape[-4]
     if wshape[0] % groups:
@@ -201,7 +136,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     convolution's weight gradient (dL/dW = ConvWeight3D(e, x)).
     """
     what = "conv_transpose3d"
-    groups = _check_operands(input, weight, bias, groups, what, "in_channels, out_channels / groups")
+    groups = _check_operands(input, weight, bias, groups, 3, what, "in_channels, out_channels / groups")
     wshape, xshape = tuple(weight.shape), tuple(input.shape)
     c = xshape[-4]
     if wshape[0] % groups:

@@ -27,8 +27,8 @@ from autograd_core.tensor import make_tensor
 
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
-_LINEAR = {"linear": 3, "bilinear": 4}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+_LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}
 
 
 # --- source positions (PyTorch's rules) -------------------------------------------------------------
@@ -56,7 +56,7 @@ def _floor32(xp, src):
 
 def _nearest_index(xp, in_size, out_size, scale, dt, exact, two_d):
     """nearest: src(i) = min(floor(i * ratio), in - 1); nearest-exact: floor((i + 1/2) ratio) instead.
-    PyTorch's 2-D kernel (``two_d``) copies an output of the input's size, or takes i // 2 for twice
+    PyTorch's 2-D and 3-D kernels (``two_d``) copy an output of the input's size, or takes i // 2 for twice
     it, whatever the scale factor, and rounds (i + 1/2) ratio - 1/2 without a fused multiply-add."""
     if two_d and not exact and out_size in (in_size, 2 * in_size):
         return xp.arange(out_size, dtype=dtypes.int64) // (out_size // in_size)
@@ -154,32 +154,32 @@ def _output_size(input, size, scale_factor, recompute_scale_factor):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resample (N, C, L) or (N, C, H, W) to ``size`` (an int, or one per spatial dim) or by
+    """Resample (N, C, L), (N, C, H, W) or (N, C, D, H, W) to ``size`` (an int, or one per spatial dim) or by
     ``scale_factor`` (out = floor(in * scale_factor)), as ``torch.nn.functional.interpolate``.
 
     Modes: "nearest" (src = floor(i * in / out)), "nearest-exact" (src = floor((i + 1/2) in / out)),
-    "linear" (3-D) and "bilinear" (4-D), with ``align_corners`` (default False: pixel centres
-    align, src = (i + 1/2) in / out - 1/2; True: the corner pixels align, src = i (in - 1)/(out - 1)),
-    and "area" (adaptive average pooling). A given scale factor sets the step to 1/scale_factor
-    unless ``recompute_scale_factor=True`` (then in/out). dL/dx: dL/dy scatter-added back to the
-    source pixels, times their weights.
+    "linear" (3-D), "bilinear" (4-D) and "trilinear" (5-D: linear along W, then H, then D), with
+    ``align_corners`` (default False: pixel centres align, src = (i + 1/2) in / out - 1/2; True: the corner
+    pixels align, src = i (in - 1)/(out - 1)), and "area" (adaptive average pooling). A given scale factor
+    sets the step to 1/scale_factor unless ``recompute_scale_factor=True`` (then in/out). dL/dx: dL/dy
+    scatter-added back to the source pixels, times their weights.
     """
     what = "interpolate"
     if not isinstance(input, Tensor):
         raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}")
     if mode not in _MODES:
         raise ValueError(f"{what}: unknown mode {mode!r}; expected one of {', '.join(map(repr, _MODES))}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{what}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
-                         f"{tuple(input.shape)} ({input.ndim}-D)")
+    if input.ndim not in (3, 4, 5):
+        raise ValueError(f"{what}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, got "
+                         f"shape {tuple(input.shape)} ({input.ndim}-D)")
     if mode in _LINEAR and input.ndim != _LINEAR[mode]:
         raise NotImplementedError(f"{what}: mode {mode!r} needs a {_LINEAR[mode]}-D input, got shape "
                                   f"{tuple(input.shape)} ({input.ndim}-D)")
     if mode in _LINEAR:
         align_corners = bool(align_corners) if align_corners is not None else False
     elif align_corners is not None:
-        raise ValueError(f"{what}: align_corners can only be set with the interpolating modes (linear, bilinear), "
-                         f"got align_corners={align_corners!r} with mode={mode!r}")
+        raise ValueError(f"{what}: align_corners can only be set with the interpolating modes (linear, bilinear, "
+                         f"trilinear), got align_corners={align_corners!r} with mode={mode!r}")
     if antialias:
         raise NotImplementedError(f"{what}: antialias=True is not supported (mode={mode!r})")
     if any(n == 0 for n in input.shape[2:]):
@@ -191,18 +191,26 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     out, scales = _output_size(input, size, scale_factor, recompute_scale_factor)
     spatial = tuple(input.shape[2:])
     if mode == "area":
+        if input.ndim == 5:
+            from .pooling3d import adaptive_avg_pool3d
+
+            return adaptive_avg_pool3d(input, out)
         return adaptive_avg_pool2d(input, out) if input.ndim == 4 else adaptive_avg_pool1d(input, out[0])
     xp, dt = input._backend.xp, input._data.dtype
     if mode in _LINEAR:
         y = input
-        for k in reversed(range(len(out))):  # W first, then H
+        for k in reversed(range(len(out))):  # W first, then H (then D)
             y = _lerp(y, k - len(out), spatial[k], out[k], align_corners, scales[k])
         return input.clone() if y is input else y
     exact = mode == "nearest-exact"
-    idx = [_nearest_index(xp, n, o, s, _opmath(dt), exact, len(out) == 2) for n, o, s in zip(spatial, out, scales)]
+    idx = [_nearest_index(xp, n, o, s, _opmath(dt), exact, len(out) > 1) for n, o, s in zip(spatial, out, scales)]
     if len(idx) == 1:
         return _along(input, 2, idx[0])
-    return GetItem.apply(input, idx=(slice(None), slice(None), idx[0][:, None], idx[1][None, :]), scatter=True)
+    if len(idx) == 2:
+        return GetItem.apply(input, idx=(slice(None), slice(None), idx[0][:, None], idx[1][None, :]), scatter=True)
+    d, h, w = idx
+    return GetItem.apply(input, idx=(slice(None), slice(None), d[:, None, None], h[None, :, None], w[None, None, :]),
+                         scatter=True)
 
 
 # --- pixel shuffle ----------------------------------------------------------------------------------
