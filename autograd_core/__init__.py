@@ -16,7 +16,7 @@ from backends import Device, available_devices, is_cuda_available
 from backends import parse_device as device
 from backends.blas_threads import get_num_threads, set_num_threads
 
-from . import _methods, amp, autograd, cuda, func, linalg, ops
+from . import _methods, amp, autograd, cuda, distributions, func, linalg, ops
 from .checkpoint import load_checkpoint, save_checkpoint
 from .dlpack import from_dlpack
 from .dtypes import (
