@@ -23,13 +23,9 @@ def _batch(*params):
     return tuple(params[0].shape)
 
 
-class Normal(Distribution):
-    """Normal(loc, scale): N(mu, sigma^2).
-
-        log p(x) = -(x - mu)^2 / (2 sigma^2) - log sigma - log sqrt(2 pi)
-        cdf(x) = (1 + erf((x - mu) / (sigma sqrt 2))) / 2      icdf(q) = mu + sigma sqrt 2 erfinv(2 q - 1)
-        H = 1/2 + 1/2 log(2 pi) + log sigma                    rsample: mu + sigma eps, eps ~ N(0, 1)
-    """
+class _LocScale(Distribution):
+    """What the location-scale families on the real line share (Normal, Laplace, Cauchy): parameters loc and
+    scale > 0 broadcast together, support the reals, rsample, mean and mode loc."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -46,6 +42,16 @@ class Normal(Distribution):
     @property
     def mode(self):
         return self.loc
+
+
+class Normal(_LocScale):
+    """Normal(loc, scale): N(mu, sigma^2).
+
+        log p(x) = -(x - mu)^2 / (2 sigma^2) - log sigma - log sqrt(2 pi)
+        cdf(x) = (1 + erf((x - mu) / (sigma sqrt 2))) / 2      icdf(q) = mu + sigma sqrt 2 erfinv(2 q - 1)
+        H = 1/2 + 1/2 log(2 pi) + log sigma                    rsample: mu + sigma eps, eps ~ N(0, 1)
+    """
+
 
     @property
     def stddev(self):
@@ -190,7 +196,7 @@ class Exponential(Distribution):
         return 1.0 - ag.log(self.rate)
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale):
     """Laplace(loc, scale): p(x) = exp(-|x - mu| / b) / (2 b).
 
         log p(x) = -log(2 b) - |x - mu| / b     cdf(x) = 1/2 - 1/2 sign(x - mu) expm1(-|x - mu| / b)
@@ -198,21 +204,6 @@ class Laplace(Distribution):
         variance = 2 b^2     H = 1 + log(2 b)    rsample: mu - b sign(u) log(1 - |u|), u ~ U(-1, 1)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch(self.loc), validate_args=validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):
@@ -299,28 +290,16 @@ class LogNormal(Distribution):
         return self.base_dist.entropy() + self.loc
 
 
-class Cauchy(Distribution):
+class Cauchy(_LocScale):
     """Cauchy(loc, scale): p(x) = 1 / (pi gamma (1 + ((x - x0) / gamma)^2)).
 
         cdf(x) = atan((x - x0) / gamma) / pi + 1/2      icdf(q) = x0 + gamma tan(pi (q - 1/2))
         mean undefined (nan), variance inf     H = log(4 pi gamma)     rsample: x0 + gamma tan(pi (u - 1/2))
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch(self.loc), validate_args=validate_args)
-
     @property
     def mean(self):
         return ag.full_like(self.loc, float("nan"))
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):
