@@ -256,7 +256,11 @@ def _transpose_geometry(in_len, kernel, stride, padding, output_padding, dilatio
     return out
 
 
-def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd, what):
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd, what,
+                    transpose=None):
+    """The checks and the geometry of conv_transpose1d/2d/3d; ``transpose`` is the Function to apply
+    (ConvTranspose, or conv3d's for nd = 3)."""
+    transpose = transpose or ConvTranspose
     groups = _check_operands(input, weight, bias, groups, nd, what, "in_channels, out_channels / groups")
     wshape, xshape = tuple(weight.shape), tuple(input.shape)
     c = xshape[-nd - 1]
@@ -277,7 +281,7 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     dilation = _ntuple(dilation, nd, "dilation", what, 1)
     padding = _ntuple(padding, nd, "padding", what, 0)
     output_padding = _ntuple(output_padding, nd, "output_padding", what, 0)
-    one = (lambda t: t[0]) if nd == 1 else (lambda t: t)
+    one = (lambda t: t[0]) if nd == 1 else ((lambda t: t[0] if len(set(t)) == 1 else t) if nd == 3 else (lambda t: t))
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
         raise ValueError(f"{what}: output_padding must be smaller than stride or dilation, got output_padding="
                          f"{one(output_padding)} with stride={one(stride)}, dilation={one(dilation)}")
@@ -298,9 +302,9 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
         x = reshape(x, x.shape[:2] + (1,) + x.shape[2:])
         weight = reshape(weight, wshape[:2] + (1,) + wshape[2:])
         stride, dilation, pads, in_size = (1,) + stride, (1,) + dilation, ((0, 0),) + pads, (1,) + in_size
-    y = ConvTranspose.apply(x, weight, geom=(stride, pads, dilation, groups), in_size=in_size)
+    y = transpose.apply(x, weight, geom=(stride, pads, dilation, groups), in_size=in_size)
     extra = [e for _, _, e in geo]
-    if any(extra):  # rows past every window (output_padding >= stride, where dilation allows it): zeros
+    if any(extra):  # rows (planes) past every window (output_padding >= stride, where dilation allows it): zeros
         y = _pad(y, tuple(v for e in reversed(extra) for v in (0, e)))
     if bias is not None:
         y = y + reshape(bias, (1, c_out) + (1,) * (y.ndim - 2))

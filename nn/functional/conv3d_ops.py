@@ -16,10 +16,9 @@ weight (out_channels, in_channels / groups, kd, kh, kw).
 
 
 from autograd_core import is_grad_enabled
-from autograd_core.ops.join import pad as _pad
 from autograd_core.ops.shape import reshape
 
-from .conv import Conv, ConvTranspose, ConvWeight, _check_operands, _fmt, _ntuple, _transpose_geometry
+from .conv import Conv, ConvTranspose, ConvWeight, _check_operands, _conv_transpose, _fmt, _ntuple
 from .conv3d_arrays import conv3d_forward, conv3d_input, conv3d_weight
 
 
@@ -135,47 +134,5 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     planes at the back, bottom and right. Its gradients are a convolution (dL/dx = conv3d(e, W)) and the
     convolution's weight gradient (dL/dW = ConvWeight3D(e, x)).
     """
-    what = "conv_transpose3d"
-    groups = _check_operands(input, weight, bias, groups, 3, what, "in_channels, out_channels / groups")
-    wshape, xshape = tuple(weight.shape), tuple(input.shape)
-    c = xshape[-4]
-    if wshape[0] % groups:
-        raise ValueError(f"{what}: weight has {wshape[0]} input channels, which is not divisible by "
-                         f"groups={groups} (weight shape {wshape})")
-    if c != wshape[0]:
-        raise ValueError(f"{what}: input has {c} channels, weight expects {wshape[0]} (input shape {xshape}, "
-                         f"weight shape {wshape}{f', groups={groups}' if groups > 1 else ''})")
-    c_out = wshape[1] * groups
-    if bias is not None and tuple(bias.shape) != (c_out,):
-        raise ValueError(f"{what}: bias has shape {tuple(bias.shape)}, expected ({c_out},) (out_channels = "
-                         f"weight.shape[1] * groups)")
-    if isinstance(padding, str):
-        raise ValueError(f"{what}: padding must be an int or a tuple of 3 ints (no 'same' or 'valid' for a "
-                         f"transposed convolution), got {padding!r}")
-    stride = _ntuple(stride, 3, "stride", what, 1)
-    dilation = _ntuple(dilation, 3, "dilation", what, 1)
-    padding = _ntuple(padding, 3, "padding", what, 0)
-    output_padding = _ntuple(output_padding, 3, "output_padding", what, 0)
-    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(f"{what}: output_padding must be smaller than stride or dilation, got output_padding="
-                         f"{_one(output_padding)} with stride={_one(stride)}, dilation={_one(dilation)}")
-    in_len = xshape[-3:]
-    if any(n < 1 for n in in_len):
-        raise ValueError(f"{what}: the input's spatial size must be positive, got input shape {xshape}")
-    geo = _transpose_geometry(in_len, wshape[2:], stride, padding, output_padding, dilation)
-    out_len = tuple(size for size, _, _ in geo)
-    if any(size < 1 for size in out_len):
-        raise ValueError(f"{what}: the output size would be {_fmt(out_len)}, not positive (input shape {xshape}, "
-                         f"kernel {_fmt(wshape[2:])}, stride={_one(stride)}, padding={_one(padding)}, "
-                         f"dilation={_one(dilation)}, output_padding={_one(output_padding)})")
-    unbatched = input.ndim == 4
-    x = reshape(input, (1,) + xshape) if unbatched else input
-    pads = tuple(pair for _, pair, _ in geo)
-    in_size = tuple(size - extra for size, _, extra in geo)
-    y = ConvTranspose3D.apply(x, weight, geom=(stride, pads, dilation, groups), in_size=in_size)
-    extra = [e for _, _, e in geo]
-    if any(extra):  # planes past every window (output_padding >= stride, where dilation allows it): zeros
-        y = _pad(y, tuple(v for e in reversed(extra) for v in (0, e)))
-    if bias is not None:
-        y = y + reshape(bias, (1, c_out, 1, 1, 1))
-    return reshape(y, y.shape[1:]) if unbatched else y
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                           "conv_transpose3d", ConvTranspose3D)
