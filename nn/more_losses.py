@@ -5,14 +5,13 @@ import warnings
 
 import autograd_core as ag
 
-from . import init
 from .distance import PairwiseDistance
 from .functional.ctc import ctc_loss
 from .functional.embedding_bag import embedding_bag
 from .functional.more_losses import triplet_margin_with_distance_loss
 from .loss import NLLLoss, _Loss
 from .module import Module
-from .parameter import Parameter
+from .sparse import _positive_int, _reset_table, _setup_table
 
 
 class CTCLoss(_Loss):
@@ -59,21 +58,11 @@ class NLLLoss2d(NLLLoss):
         super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
-def _check_embedding_args(num_embeddings, embedding_dim, padding_idx, max_norm, scale_grad_by_freq, sparse):
-    for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"EmbeddingBag: {name} must be a positive int, got {value!r}")
+def _check_unsupported(max_norm, scale_grad_by_freq, sparse):
     for name, value, default in (("max_norm", max_norm, None), ("scale_grad_by_freq", scale_grad_by_freq, False),
                                  ("sparse", sparse, False)):
         if value != default:
             raise NotImplementedError(f"EmbeddingBag: {name}={value!r} is not supported (only {name}={default!r})")
-    if padding_idx is None:
-        return None
-    if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) \
-            or not -num_embeddings <= padding_idx < num_embeddings:
-        raise ValueError(f"EmbeddingBag: padding_idx={padding_idx!r} must be within num_embeddings={num_embeddings} "
-                         f"(an int in [{-num_embeddings}, {num_embeddings - 1}])")
-    return padding_idx % num_embeddings
 
 
 class EmbeddingBag(Module):
@@ -90,33 +79,19 @@ class EmbeddingBag(Module):
                  mode="mean", sparse=False, _weight=None, include_last_offset=False, padding_idx=None, device=None,
                  dtype=None):
         super().__init__()
-        padding_idx = _check_embedding_args(num_embeddings, embedding_dim, padding_idx, max_norm, scale_grad_by_freq,
-                                            sparse)
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
+        _positive_int(num_embeddings, "num_embeddings", "EmbeddingBag")
+        _positive_int(embedding_dim, "embedding_dim", "EmbeddingBag")
+        _check_unsupported(max_norm, scale_grad_by_freq, sparse)  # (after the sizes, before the table is drawn)
+        _setup_table(self, num_embeddings, embedding_dim, padding_idx, _weight, True, device, dtype, "EmbeddingBag")
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        self.padding_idx = padding_idx
-        if _weight is None:
-            self.weight = Parameter(ag.empty(num_embeddings, embedding_dim, device=device, dtype=dtype))
-            self.reset_parameters()
-        else:
-            if not isinstance(_weight, ag.Tensor):
-                raise TypeError(f"EmbeddingBag: _weight must be a Tensor, got {type(_weight).__name__}")
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"EmbeddingBag: the weight has shape {tuple(_weight.shape)}, which does not match "
-                                 f"num_embeddings={num_embeddings} and embedding_dim={embedding_dim}")
-            self.weight = Parameter(_weight)
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
 
     def reset_parameters(self):
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with ag.no_grad():
-                self.weight[self.padding_idx] = 0.0
+        _reset_table(self)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,

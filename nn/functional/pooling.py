@@ -28,33 +28,47 @@ from .conv import Conv, _ntuple
 
 
 # --- max pooling ----------------------------------------------------------------------------------
+def _max_pool2d_arrays(backend, x, kernel, stride, padding, dilation):
+    return backend.max_pool2d(x, kernel, stride, padding, dilation)
+
+
+def _max_pool2d_grad_arrays(backend, gy, idx, in_shape, geom):
+    return backend.max_pool2d_backward(gy, idx, in_shape, *geom)
+
+
 class MaxPool(Function):
     """y[n, c, p] = max_{q in window p} x[n, c, q],  idx[n, c, p] = argmax (first), a flat index into H*W.
 
     dL/dx = MaxPoolGrad(dL/dy, idx): dL/dy[n, c, p] added at x[n, c, idx[n, c, p]].
+
+    The three Functions take their array work from ``arrays`` (a static method) and name each other through
+    ``family``, so max_pool3d's (``pooling3d``) are these with other arrays.
     """
 
     n_outputs = 2
+    arrays = staticmethod(_max_pool2d_arrays)  # (backend, x, kernel, stride, padding, dilation) -> (y, idx)
 
     def forward(self, x, kernel, stride, padding, dilation):
-        y, idx = self.backend.max_pool2d(x, kernel, stride, padding, dilation)
+        y, idx = self.arrays(self.backend, x, kernel, stride, padding, dilation)
         self.idx, self.in_shape, self.geom = idx, x.shape, (kernel, stride, padding, dilation)
         return y, idx
 
     def backward(self, gy, gidx):
-        return MaxPoolGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, geom=self.geom)
+        return self.family[1].apply(gy, idx=self.idx, in_shape=self.in_shape, geom=self.geom)
 
 
 class MaxPoolGrad(Function):
     """gx = zeros(in_shape) with gy[n, c, p] added at (n, c, idx[n, c, p]) (overlapping windows accumulate);
     dL/dgy = MaxPoolGather(dL/dgx, idx): dL/dgx read at (n, c, idx[n, c, p])."""
 
+    arrays = staticmethod(_max_pool2d_grad_arrays)  # (backend, gy, idx, in_shape, geom) -> gx
+
     def forward(self, gy, idx, in_shape, geom):
         self.idx, self.geom = idx, geom
-        return self.backend.max_pool2d_backward(gy, idx, in_shape, *geom)
+        return self.arrays(self.backend, gy, idx, in_shape, geom)
 
     def backward(self, ggx):
-        return MaxPoolGather.apply(ggx, idx=self.idx, geom=self.geom)
+        return self.family[2].apply(ggx, idx=self.idx, geom=self.geom)
 
 
 class MaxPoolGather(Function):
@@ -68,7 +82,10 @@ class MaxPoolGather(Function):
         return y.reshape(idx.shape)
 
     def backward(self, gy):
-        return MaxPoolGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, geom=self.geom)
+        return self.family[1].apply(gy, idx=self.idx, in_shape=self.in_shape, geom=self.geom)
+
+
+MaxPool.family = MaxPoolGrad.family = MaxPoolGather.family = (MaxPool, MaxPoolGrad, MaxPoolGather)
 
 
 # --- shared argument handling ----------------------------------------------------------------------

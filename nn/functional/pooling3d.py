@@ -16,7 +16,7 @@ differentiable gather.
 
 import math
 
-from autograd_core import Function, dtypes
+from autograd_core import dtypes
 from autograd_core.ops.index import GetItem
 from autograd_core.ops.linalg import matmul
 from autograd_core.ops.reduce import mean
@@ -25,53 +25,50 @@ from autograd_core.tensor import make_tensor
 
 from .conv3d_arrays import max_pool3d_arrays, max_pool3d_scatter
 from .conv3d_ops import Conv3D
-from .pooling import _adaptive_sizes, _averaging_matrix, _bins, _counts, _pool_args, _restore
+from .pooling import (
+    MaxPool,
+    MaxPoolGather,
+    MaxPoolGrad,
+    _adaptive_sizes,
+    _averaging_matrix,
+    _bins,
+    _counts,
+    _pool_args,
+    _restore,
+)
 from .unpool import _max_unpool
 
 
 # --- max pooling ----------------------------------------------------------------------------------
-class MaxPool3D(Function):
-    """y[n, c, p] = max_{q in window p} x[n, c, q],  idx[n, c, p] = argmax (first), a flat index into D*H*W.
-
-    dL/dx = MaxPool3DGrad(dL/dy, idx): dL/dy[n, c, p] added at x[n, c, idx[n, c, p]].
-    """
-
-    n_outputs = 2
-
-    def forward(self, x, kernel, stride, pads, dilation):
-        y, idx = max_pool3d_arrays(self.backend.xp, x, kernel, stride, pads, dilation)
-        self.idx, self.in_shape = idx, x.shape
-        self.disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
-        return y, idx
-
-    def backward(self, gy, gidx):
-        return MaxPool3DGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, disjoint=self.disjoint)
+def _max_pool3d_arrays(backend, x, kernel, stride, padding, dilation):
+    return max_pool3d_arrays(backend.xp, x, kernel, stride, padding, dilation)
 
 
-class MaxPool3DGrad(Function):
-    """gx = zeros(in_shape) with gy[n, c, p] added at (n, c, idx[n, c, p]) (overlapping windows accumulate);
-    dL/dgy = MaxPool3DGather(dL/dgx, idx): dL/dgx read at (n, c, idx[n, c, p])."""
-
-    def forward(self, gy, idx, in_shape, disjoint):
-        self.idx, self.disjoint = idx, disjoint
-        return max_pool3d_scatter(self.backend, gy, idx, in_shape, disjoint)
-
-    def backward(self, ggx):
-        return MaxPool3DGather.apply(ggx, idx=self.idx, disjoint=self.disjoint)
+def _max_pool3d_grad_arrays(backend, gy, idx, in_shape, geom):
+    kernel, stride, _, dilation = geom
+    disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+    return max_pool3d_scatter(backend, gy, idx, in_shape, disjoint)
 
 
-class MaxPool3DGather(Function):
+class MaxPool3D(MaxPool):
+    """y[n, c, p] = max_{q in window p} x[n, c, q],  idx[n, c, p] = argmax (first), a flat index into D*H*W
+    (pooling.py's MaxPool with the 3-D arrays). dL/dx = MaxPool3DGrad(dL/dy, idx)."""
+
+    arrays = staticmethod(_max_pool3d_arrays)
+
+
+class MaxPool3DGrad(MaxPoolGrad):
+    """gx = zeros(in_shape) with gy[n, c, p] added at (n, c, idx[n, c, p]) (a put where the windows are disjoint,
+    else a scatter-add); dL/dgy = MaxPool3DGather(dL/dgx, idx)."""
+
+    arrays = staticmethod(_max_pool3d_grad_arrays)
+
+
+class MaxPool3DGather(MaxPoolGather):
     """y[n, c, p] = x[n, c, idx[n, c, p]];  dL/dx = MaxPool3DGrad(dL/dy, idx)."""
 
-    def forward(self, x, idx, disjoint):
-        rows = max(1, x.shape[0] * x.shape[1])
-        self.idx, self.in_shape, self.disjoint = idx, x.shape, disjoint
-        y = self.backend.xp.take_along_axis(x.reshape(rows, x.size // rows), idx.reshape(rows, idx.size // rows),
-                                            axis=1)
-        return y.reshape(idx.shape)
 
-    def backward(self, gy):
-        return MaxPool3DGrad.apply(gy, idx=self.idx, in_shape=self.in_shape, disjoint=self.disjoint)
+MaxPool3D.family = MaxPool3DGrad.family = MaxPool3DGather.family = (MaxPool3D, MaxPool3DGrad, MaxPool3DGather)
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -83,7 +80,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     first maximum."""
     x, kernel, stride, _, pads, dilation, _, unbatched = _pool_args(input, kernel_size, stride, padding, dilation,
                                                                     ceil_mode, 3, "max_pool3d")
-    y, idx = MaxPool3D.apply(x, kernel=kernel, stride=stride, pads=pads, dilation=dilation)
+    y, idx = MaxPool3D.apply(x, kernel=kernel, stride=stride, padding=pads, dilation=dilation)
     y = _restore(y, 3, unbatched)
     return (y, _restore(idx, 3, unbatched)) if return_indices else y
 
@@ -168,7 +165,7 @@ def _adaptive_max(x, out):
     size = tuple(x.shape[2:])
     if all(s % o == 0 for s, o in zip(size, out)):
         kernel = tuple(s // o for s, o in zip(size, out))
-        return MaxPool3D.apply(x, kernel=kernel, stride=kernel, pads=((0, 0),) * 3, dilation=(1, 1, 1))
+        return MaxPool3D.apply(x, kernel=kernel, stride=kernel, padding=((0, 0),) * 3, dilation=(1, 1, 1))
     xp = x._backend.xp
     bins = [_bins(xp, s, o) for s, o in zip(size, out)]  # (O, K) per dim
     ks = tuple(b.shape[1] for b in bins)
